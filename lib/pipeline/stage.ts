@@ -1,0 +1,84 @@
+/**
+ * The contract between the pipeline core and every stage module under `stages/`.
+ *
+ * A stage kind is declared once, with `defineStage`, and that one declaration is the
+ * single source of truth for its parameters (a zod schema), its inputs (references to
+ * other stage instances, derived from its parameters), its outputs (file names) and its
+ * code fingerprint (the declaring module and every project module it imports).
+ *
+ * @module
+ */
+import type { z } from "zod";
+
+/** A JSON value: what parameters are made of, canonically serialised for hashing. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A reference to a stage instance: its kind and its (unparsed) parameters. */
+export interface InstanceRef {
+  kind: string;
+  params: Record<string, Json>;
+}
+
+/** Resources one instance asks for; the local pool and cluster executors read them. */
+export interface Resources {
+  /** CPU cores (threads) the instance will use. Default 1. */
+  cpus?: number;
+  /** Peak resident memory in MiB. */
+  memoryMiB?: number;
+  /** GPUs (cluster executors turn this into `--gres=gpu:N`). */
+  gpus?: number;
+  /** Wall-time limit in minutes. */
+  timeMinutes?: number;
+}
+
+/** What a running stage instance is given. */
+export interface StageContext<P> {
+  /** The parsed, validated parameters. */
+  params: P;
+  /** Each declared input name → the directory holding that upstream instance's outputs. */
+  inputs: Record<string, string>;
+  /** The directory the stage writes its declared outputs into (a temp dir, committed atomically). */
+  outDir: string;
+  /**
+   * A persistent scratch directory for this instance key (checkpoints for resume). It survives a
+   * crash or kill and is deleted after the outputs are committed.
+   */
+  scratchDir: string;
+  /** The execution device chosen on the command line or in the config (not part of the key). */
+  device: string;
+  /** Append a line to this instance's log file. */
+  log(message: string): void;
+  /** Report progress: `done` of `total` units, with an optional short note. */
+  progress(done: number, total: number, note?: string): void;
+  /** Aborted when the pipeline is interrupted; long loops should check it. */
+  signal: AbortSignal;
+}
+
+/** A stage kind: one module under `stages/`, declared with `defineStage`. */
+export interface StageDefinition<S extends z.ZodType = z.ZodType> {
+  /** The kind's name, e.g. `train-lora`. Instances print as `train-lora{task=mrpc,r=16}`. */
+  kind: string;
+  /** One line for `pipeline dag` and the report. */
+  description: string;
+  /** `import.meta.url` of the declaring module: the root of its code fingerprint. */
+  module: string;
+  /** The parameter schema. Parsed parameters are what the key hashes. */
+  params: S;
+  /** Upstream instances this one reads, by input name. */
+  inputs?: (params: z.infer<S>) => Record<string, InstanceRef>;
+  /** The files (relative paths) that `run` writes under `outDir`. */
+  outputs: (params: z.infer<S>) => string[];
+  /** Resource request, for the local pool's scheduling and for cluster jobs. */
+  resources?: (params: z.infer<S>) => Resources;
+  /** Short label for display; defaults to the scalar parameters. */
+  label?: (params: z.infer<S>) => string;
+  /** Where the outputs are materialized for humans (e.g. `data/spam`), relative to the project. */
+  publish?: (params: z.infer<S>) => string | undefined;
+  /** Does the work: reads `ctx.inputs`, writes every declared output under `ctx.outDir`. */
+  run(ctx: StageContext<z.infer<S>>): Promise<void>;
+}
+
+/** Declares a stage kind; the identity function that gives type inference. */
+export function defineStage<S extends z.ZodType>(def: StageDefinition<S>): StageDefinition<S> {
+  return def;
+}
