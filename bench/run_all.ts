@@ -1,0 +1,39 @@
+/**
+ * `deno task bench`: runs every benchmark under bench/ (or those named on the command line),
+ * each printing its own table and writing `bench/results/<name>.json`.
+ *
+ *   deno task bench               # all
+ *   deno task bench pipeline onnx # some
+ *
+ * @module
+ */
+
+/** The benchmarks, by name, in the order they run. Each module exports `main(): Promise<void>`. */
+export const BENCHMARKS: Record<string, string> = {
+  pipeline: "./pipeline_bench.ts",
+  onnx: "./onnx_bench.ts",
+  models: "./models_bench.ts",
+};
+
+if (import.meta.main) {
+  const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(BENCHMARKS).join(", ")}`,
+    );
+    Deno.exit(2);
+  }
+  let failed = 0;
+  for (const name of names) {
+    console.log(`\n=== bench ${name} ===`);
+    try {
+      const mod = await import(BENCHMARKS[name]);
+      await mod.main();
+    } catch (err) {
+      failed++;
+      console.error(`bench ${name} failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+  Deno.exit(failed > 0 ? 1 : 0);
+}
