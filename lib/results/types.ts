@@ -84,9 +84,23 @@ export interface ThresholdResult {
   /** Log-scale interpolated crossing point, null if the curve never crosses. */
   interpolated: number | null;
   /** Per-seed values, where several seeds ran. */
-  perSeed: { seed: number; value: number | null; interpolated: number | null }[];
+  perSeed: {
+    seed: number;
+    value: number | null;
+    interpolated: number | null;
+    /** `interior`, `first-point` (the grid's smallest value reaches it: an upper bound), `not-reached`. */
+    crossing?: "interior" | "first-point" | "not-reached";
+  }[];
   /** Standard deviation of per-seed values (null with one seed). */
   spread: number | null;
+  /** Standard deviation of per-seed interpolated values (null with one seed). */
+  interpolatedSpread?: number | null;
+  /** False when some seed's curve drops below the target again after first reaching it. */
+  monotone?: boolean;
+  /** `grid` (every grid point ran) or `adaptive` (bisection on the log grid). */
+  search?: "grid" | "adaptive";
+  /** Training runs that actually ran (or came from the cache) for this result. */
+  runsUsed?: number;
   /** The points the value was computed from. */
   points: { size: number; seed: number; value: number | null }[];
   /** Runs the adaptive search skipped compared to the full grid (0 for a full grid). */
