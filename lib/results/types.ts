@@ -50,6 +50,10 @@ export interface RunResult {
   provider: string;
   /** The instance key of the run, for provenance. */
   key?: string;
+  /** Steps at which the run resumed from a checkpoint after a crash or kill. */
+  resumedFrom?: number[];
+  /** Hyperparameters the run used (batch, steps, warm-up, decay, weight decay, ...). */
+  config?: Record<string, unknown>;
 }
 
 /** One point of a sweep after the learning-rate search: the best lr's run, all lrs kept. */
@@ -63,6 +67,10 @@ export interface PointResult {
   /** Reported-split primary metric of the best run (lr chosen on the selection split). */
   value: number | null;
   bestLr: number | null;
+  /** Selection-split primary metric of the best run's chosen step. */
+  selectValue?: number | null;
+  /** The selection policy in words (which split chose the lr and the step). */
+  policy?: string;
   runs: RunResult[];
 }
 

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { type LoopOptions, trainLoop } from "../../lib/train/train_loop.ts";
+import { fakeEvaluate, FakeStepper, makeData } from "./fake_stepper.ts";
+
+const train = makeData(200, 1);
+const evaluate = fakeEvaluate(makeData(100, 2), makeData(100, 3));
+const opts: LoopOptions = {
+  trainSize: 200,
+  batchSize: 16,
+  steps: 60,
+  evalEvery: 20,
+  checkpointEvery: 10,
+  lossEvery: 5,
+  seed: 11,
+  metric: "accuracy",
+  runId: "fake-run",
+};
+
+Deno.test("train loop: learns, evaluates every N steps and at the end, same seed same numbers", async () => {
+  const a = await trainLoop(new FakeStepper(train, 0.05), evaluate, opts);
+  assert.equal(a.status, "ok");
+  assert.equal(a.steps, 60);
+  assert.deepEqual(a.evals.map((e) => e.step), [20, 40, 60]);
+  assert.equal(a.loss.length, 12);
+  assert.ok(a.best!.select.accuracy > 0.85, `accuracy ${a.best!.select.accuracy}`);
+  assert.ok(a.loss[a.loss.length - 1][1] < a.loss[0][1]);
+  const b = await trainLoop(new FakeStepper(train, 0.05), evaluate, opts);
+  assert.deepEqual(b.evals, a.evals);
+  assert.deepEqual(b.loss, a.loss);
+  const c = await trainLoop(new FakeStepper(train, 0.05), evaluate, { ...opts, seed: 12 });
+  assert.notDeepEqual(c.loss, a.loss);
+});
+
+Deno.test("train loop: NaN loss ends the run as diverged with the step, no throw", async () => {
+  const r = await trainLoop(new FakeStepper(train, 0.05, undefined, 33), evaluate, opts);
+  assert.equal(r.status, "diverged");
+  assert.equal(r.reason, "training loss is NaN at step 33");
+  assert.equal(r.steps, 33);
+  assert.deepEqual(r.evals.map((e) => e.step), [20]);
+});
+
+Deno.test("train loop: a crash after a checkpoint resumes there and ends with identical numbers", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = path.join(dir, "checkpoint.bin");
+    const ref = await trainLoop(new FakeStepper(train, 0.05), evaluate, opts);
+    await assert.rejects(
+      trainLoop(new FakeStepper(train, 0.05, 37), evaluate, { ...opts, checkpointFile: file }),
+      /simulated crash/,
+    );
+    const resumedStepper = new FakeStepper(train, 0.05);
+    const r = await trainLoop(resumedStepper, evaluate, { ...opts, checkpointFile: file });
+    assert.deepEqual(r.resumedFrom, [30]);
+    assert.equal(resumedStepper.calls, 30);
+    assert.deepEqual(r.evals, ref.evals);
+    assert.deepEqual(r.loss, ref.loss);
+    assert.deepEqual(r.best, ref.best);
+    // a checkpoint of another run is ignored
+    const other = await trainLoop(new FakeStepper(train, 0.05), evaluate, {
+      ...opts,
+      checkpointFile: file,
+      runId: "another",
+    });
+    assert.deepEqual(other.resumedFrom, []);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("train loop: bad settings are rejected naming the option", async () => {
+  await assert.rejects(
+    trainLoop(new FakeStepper(train, 0.05), evaluate, { ...opts, evalEvery: 0 }),
+    /evalEvery must be a positive integer/,
+  );
+});
