@@ -1,0 +1,442 @@
+/**
+ * The pipeline command line: `run`, `status`, `dag`, `show`, `gc`. The project's `pipeline.ts`
+ * calls `main` with its planner and stage registry.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { loadConfig, type LoadedConfig } from "./config.ts";
+import { buildDag, type Dag, type Instance } from "./dag.ts";
+import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
+import { errorMessage, PipelineError } from "./errors.ts";
+import { type Executor, InProcessExecutor, LocalExecutor } from "./executor.ts";
+import { resultPath } from "./instance_exec.ts";
+import { lockPathFor, readLock } from "./lock_file.ts";
+import type { Planner } from "./planner.ts";
+import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
+import { acquireRunLock } from "./run_lock.ts";
+import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
+import { selectInstances, withDownstream, withUpstream } from "./selectors.ts";
+import type { StageDefinition } from "./stage.ts";
+import { StateCache } from "./state.ts";
+import { Store } from "./store.ts";
+
+/** What `main` needs from the project. */
+export interface MainOptions {
+  // deno-lint-ignore no-explicit-any
+  planner: Planner<any>;
+  // deno-lint-ignore no-explicit-any
+  stages: StageDefinition<any>[];
+  /** Config file used without `--config`, e.g. `pipeline.yaml`. */
+  defaultConfig: string;
+  /** Where normal output goes (default: stdout, live display when a terminal). */
+  stdout?: Output;
+  /** Where errors and warnings go (default: stderr). */
+  stderr?: (text: string) => void;
+  /** Interrupts the run (default: SIGINT). */
+  signal?: AbortSignal;
+}
+
+const USAGE = `usage: pipeline <command> [options]
+
+commands:
+  run [selectors...]    run what is missing or changed (selected instances and their upstream)
+      --downstream        also run everything downstream of the selection
+      --force             rerun the selected instances even if cached
+      --dry-run           print what would run and why; change nothing
+      --jobs N            concurrent instances (default: run.jobs, else the CPU count)
+      --device NAME       execution device handed to stages (not part of keys)
+      --executor KIND     local (a process per instance) or inprocess
+      --no-wait           fail at once if another invocation holds the store
+  status [selectors...] what is up to date and what would run
+  dag [selectors...]    print the DAG  (--format text|mermaid|dot)
+  show <instance>       params, key, inputs, outputs and log tail of one instance
+  gc [--dry-run]        delete stored artifacts that no planned or locked instance uses
+
+selectors: a stage kind (train), a pattern (train{lr=0.1,seed=0}, *{seed=0}) or an exact id
+options: --config FILE (default: %CONFIG%)`;
+
+interface Parsed {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(["--config", "--jobs", "--device", "--executor", "--format"]);
+const BOOL_FLAGS: Record<string, string[]> = {
+  run: ["--downstream", "--force", "--dry-run", "--no-wait"],
+  status: [],
+  dag: [],
+  show: [],
+  gc: ["--dry-run", "--no-wait"],
+};
+const VALUE_ALLOWED: Record<string, string[]> = {
+  run: ["--config", "--jobs", "--device", "--executor"],
+  status: ["--config"],
+  dag: ["--config", "--format"],
+  show: ["--config"],
+  gc: ["--config"],
+};
+
+function parseArgs(args: string[]): Parsed {
+  const [command, ...rest] = args;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    throw new PipelineError("__usage__", command ? 0 : 2);
+  }
+  if (!(command in BOOL_FLAGS)) {
+    throw new PipelineError(
+      `unknown command "${command}" (commands: ${Object.keys(BOOL_FLAGS).join(", ")})`,
+    );
+  }
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "--help" || a === "-h") throw new PipelineError("__usage__", 0);
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      if (VALUE_FLAGS.has(name)) {
+        if (!VALUE_ALLOWED[command].includes(name)) {
+          throw new PipelineError(`option ${name} does not apply to "${command}"`);
+        }
+        const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
+        if (v === undefined || v === "") throw new PipelineError(`option ${name} needs a value`);
+        flags.set(name, v);
+      } else if (BOOL_FLAGS[command].includes(name) && eq < 0) {
+        flags.set(name, true);
+      } else {
+        throw new PipelineError(`unknown option ${a} for "${command}"`);
+      }
+    } else positional.push(a);
+  }
+  return { command, positional, flags };
+}
+
+interface Loaded {
+  config: LoadedConfig;
+  dag: Dag;
+  store: Store;
+  lockFile: string;
+}
+
+function load(p: Parsed, opts: MainOptions): Loaded {
+  const file = (p.flags.get("--config") as string | undefined) ?? opts.defaultConfig;
+  const config = loadConfig(file, opts.planner);
+  let refs;
+  try {
+    refs = opts.planner.plan(config.experiment);
+  } catch (e) {
+    if (e instanceof PipelineError) throw e;
+    throw new PipelineError(
+      `${path.relative(Deno.cwd(), config.file)}: planning failed: ${errorMessage(e)}`,
+    );
+  }
+  const dag = buildDag(refs, opts.stages, { locate: config.locate });
+  const store = new Store(path.resolve(config.root, config.run.store));
+  return { config, dag, store, lockFile: lockPathFor(config.file) };
+}
+
+function fmtReasons(v: Verdict): string {
+  return v.reasons.join("; ");
+}
+
+/** Runs the pipeline CLI; returns the process exit code. */
+export async function main(args: string[], opts: MainOptions): Promise<number> {
+  const out = opts.stdout ?? stdoutOutput();
+  const errText = opts.stderr ?? ((t: string) => console.error(t));
+  const print = (t: string) => out.write(t + "\n");
+  try {
+    const p = parseArgs(args);
+    switch (p.command) {
+      case "run":
+        return await cmdRun(p, opts, out, print, errText);
+      case "status":
+        return cmdStatus(p, opts, print, errText);
+      case "dag":
+        return cmdDag(p, opts, print);
+      case "show":
+        return cmdShow(p, opts, print);
+      case "gc":
+        return await cmdGc(p, opts, print, errText);
+    }
+    return 2;
+  } catch (e) {
+    if (e instanceof PipelineError) {
+      if (e.message === "__usage__") {
+        (e.exitCode === 0 ? print : errText)(USAGE.replace("%CONFIG%", opts.defaultConfig));
+        return e.exitCode;
+      }
+      errText(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    errText(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return 70;
+  }
+}
+
+function selection(p: Parsed, dag: Dag): { targets: Instance[]; considered: Instance[] } {
+  const targets = p.positional.length > 0 ? selectInstances(dag, p.positional) : dag.instances;
+  const down = p.flags.has("--downstream");
+  const considered = down ? withUpstream(withDownstream(targets)) : withUpstream(targets);
+  return { targets: down ? withDownstream(targets) : targets, considered };
+}
+
+function parseJobs(v: string | true | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new PipelineError(`--jobs: expected a positive integer, got "${v}"`);
+  }
+  return n;
+}
+
+async function cmdRun(
+  p: Parsed,
+  opts: MainOptions,
+  out: Output,
+  print: (t: string) => void,
+  errText: (t: string) => void,
+): Promise<number> {
+  const { config, dag, store, lockFile } = load(p, opts);
+  const { targets, considered } = selection(p, dag);
+  const forced = new Set(p.flags.has("--force") ? targets : []);
+  const jobs = parseJobs(p.flags.get("--jobs"), config.run.jobs);
+  const device = (p.flags.get("--device") as string | undefined) ?? config.run.device;
+  const executorName = (p.flags.get("--executor") as string | undefined) ?? config.run.executor;
+  if (executorName !== "local" && executorName !== "inprocess") {
+    throw new PipelineError(`--executor: expected local or inprocess, got "${executorName}"`);
+  }
+  const warn = (m: string) => errText(`warning: ${m}`);
+  if (p.flags.has("--dry-run")) {
+    const state = new StateCache(store.stateFile).load();
+    const verdicts = evaluate({
+      dag,
+      considered,
+      forced,
+      store,
+      state,
+      lockFile,
+      repair: false,
+      warn,
+    });
+    const toRun = verdicts.filter((v) => v.action === "run");
+    for (const v of toRun) print(`would run ${v.inst.id}: ${fmtReasons(v)}`);
+    print(
+      `${toRun.length} would run, ${
+        verdicts.length - toRun.length
+      } cached (dry run: nothing changed)`,
+    );
+    return 0;
+  }
+  store.ensure();
+  const lock = await acquireRunLock(store.lockFile, {
+    wait: !p.flags.has("--no-wait"),
+    command: ["pipeline", ...Deno.args].join(" "),
+    notify: (m) => errText(m),
+  });
+  const ac = new AbortController();
+  const onSigint = () => {
+    errText("interrupted: stopping running instances …");
+    ac.abort();
+  };
+  const external = opts.signal;
+  external?.addEventListener("abort", onSigint, { once: true });
+  let sigint = false;
+  if (!external) {
+    try {
+      Deno.addSignalListener("SIGINT", onSigint);
+      sigint = true;
+    } catch { /* no signals here */ }
+  }
+  const t0 = performance.now();
+  let summary: RunSummary;
+  try {
+    store.sweepTmp();
+    const state = new StateCache(store.stateFile).load();
+    const verdicts = evaluate({
+      dag,
+      considered,
+      forced,
+      store,
+      state,
+      lockFile,
+      repair: true,
+      warn,
+    });
+    const executor: Executor = executorName === "inprocess"
+      ? new InProcessExecutor()
+      : new LocalExecutor();
+    const reporter = new ProgressReporter(out);
+    for (const v of verdicts) {
+      if (v.action === "run" && !out.isTerminal) print(`will run ${v.inst.id}: ${fmtReasons(v)}`);
+    }
+    summary = await execute({
+      dag,
+      verdicts,
+      store,
+      state,
+      executor,
+      reporter,
+      jobs,
+      device,
+      projectRoot: config.root,
+      lockFile,
+      signal: ac.signal,
+      warn,
+    });
+  } finally {
+    if (sigint) Deno.removeSignalListener("SIGINT", onSigint);
+    external?.removeEventListener("abort", onSigint);
+    lock.release();
+  }
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  const nFail = summary.failed.length;
+  print(
+    `ran ${summary.ran}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
+      (summary.interrupted ? " (interrupted)" : ""),
+  );
+  if (nFail > 0) {
+    print("\nfailures:");
+    for (const f of summary.failed) {
+      print(`  ${f.inst.id}: ${f.error}`);
+      print(`    log: ${path.relative(Deno.cwd(), f.logPath)}`);
+      for (const l of logTail(f.logPath, 8)) print(`    | ${l}`);
+    }
+  }
+  if (summary.skipped.length > 0) {
+    print(`\nskipped (an input failed): ${summary.skipped.map((i) => i.id).join(", ")}`);
+  }
+  if (summary.interrupted) return 130;
+  return nFail > 0 || summary.skipped.length > 0 ? 1 : 0;
+}
+
+function cmdStatus(
+  p: Parsed,
+  opts: MainOptions,
+  print: (t: string) => void,
+  errText: (t: string) => void,
+): number {
+  const { dag, store, lockFile } = load(p, opts);
+  const { considered } = selection(p, dag);
+  const state = new StateCache(store.stateFile).load();
+  const verdicts = evaluate({
+    dag,
+    considered,
+    forced: new Set(),
+    store,
+    state,
+    lockFile,
+    repair: false,
+    warn: (m) => errText(`warning: ${m}`),
+  });
+  let stale = 0;
+  for (const v of verdicts) {
+    if (v.action === "cached") {
+      print(`  ok    ${v.inst.id}`);
+      continue;
+    }
+    stale += 1;
+    let last = "";
+    try {
+      const r = JSON.parse(Deno.readTextFileSync(resultPath(store, v.inst.key)));
+      if (r && r.ok === false) last = ` — last attempt failed: ${r.error}`;
+    } catch { /* never attempted */ }
+    print(`  run   ${v.inst.id}: ${fmtReasons(v)}${last}`);
+  }
+  print(`${verdicts.length - stale} up to date, ${stale} to run`);
+  return 0;
+}
+
+function cmdDag(p: Parsed, opts: MainOptions, print: (t: string) => void): number {
+  const { dag } = load(p, opts);
+  const { considered } = selection(p, dag);
+  const format = (p.flags.get("--format") as string | undefined) ?? "text";
+  if (format === "text") print(renderText(considered).trimEnd());
+  else if (format === "mermaid") print(renderMermaid(considered).trimEnd());
+  else if (format === "dot") print(renderDot(considered).trimEnd());
+  else throw new PipelineError(`--format: expected text, mermaid or dot, got "${format}"`);
+  return 0;
+}
+
+function cmdShow(p: Parsed, opts: MainOptions, print: (t: string) => void): number {
+  if (p.positional.length !== 1) {
+    throw new PipelineError(`show: expected one instance id or pattern`);
+  }
+  const { dag, store } = load(p, opts);
+  const hits = selectInstances(dag, p.positional);
+  if (hits.length !== 1) {
+    throw new PipelineError(
+      `show: "${p.positional[0]}" matches ${hits.length} instances: ${
+        hits.slice(0, 10).map((i) => i.id).join(", ")
+      }${hits.length > 10 ? ", …" : ""}`,
+    );
+  }
+  const inst = hits[0];
+  const state = new StateCache(store.stateFile).load();
+  const v = store.exists() ? store.verify(inst.key, state, false) : undefined;
+  print(`${inst.id}`);
+  print(`  kind:    ${inst.kind} — ${inst.stage.description}`);
+  print(`  key:     ${inst.key}`);
+  print(`  code:    ${inst.code}`);
+  print(`  params:  ${JSON.stringify(inst.params)}`);
+  const ins = Object.entries(inst.inputs);
+  print(`  inputs:${ins.length === 0 ? " none" : ""}`);
+  for (const [n, up] of ins) print(`    ${n}: ${up.id} (${up.key.slice(0, 12)})`);
+  if (inst.publish) print(`  publish: ${inst.publish}`);
+  if (v?.ok) {
+    print(`  status:  committed ${v.manifest.created} (ran ${v.manifest.seconds}s)`);
+    print(`  outputs:`);
+    for (const [rel, f] of Object.entries(v.manifest.files)) {
+      print(`    ${rel}  ${f.size} bytes  sha256 ${f.digest.slice(0, 16)}`);
+    }
+    print(`  folder:  ${store.viewDir(inst.key)}`);
+  } else {
+    print(
+      `  status:  not committed${
+        v && !v.ok && v.reason === "corrupt" ? ` (corrupt: ${v.detail})` : ""
+      }`,
+    );
+    print(`  outputs: ${inst.outputs.join(", ")}`);
+  }
+  const logFile = store.logPath(inst.key);
+  const tail = logTail(logFile, 20);
+  print(`  log:     ${path.relative(Deno.cwd(), logFile)}${tail.length === 0 ? " (empty)" : ""}`);
+  for (const l of tail) print(`    | ${l}`);
+  return 0;
+}
+
+async function cmdGc(
+  p: Parsed,
+  opts: MainOptions,
+  print: (t: string) => void,
+  errText: (t: string) => void,
+): Promise<number> {
+  const { dag, store, lockFile } = load(p, opts);
+  if (!store.exists()) {
+    print("store is empty: nothing to collect");
+    return 0;
+  }
+  const live = new Set(dag.instances.map((i) => i.key));
+  for (const e of readLock(lockFile).values()) live.add(e.key);
+  const dry = p.flags.has("--dry-run");
+  const lock = await acquireRunLock(store.lockFile, {
+    wait: !p.flags.has("--no-wait"),
+    command: ["pipeline", ...Deno.args].join(" "),
+    notify: (m) => errText(m),
+  });
+  try {
+    const state = new StateCache(store.stateFile).load();
+    const r = store.gc(live, state, dry);
+    if (!dry) state.save(store.tmp);
+    const mb = (r.bytes / 1048576).toFixed(1);
+    print(
+      `${
+        dry ? "would remove" : "removed"
+      } ${r.artifacts} artifacts, ${r.blobs} blobs (${mb} MiB), ${r.workDirs} work folders`,
+    );
+  } finally {
+    lock.release();
+  }
+  return 0;
+}

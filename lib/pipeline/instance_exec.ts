@@ -1,0 +1,165 @@
+/**
+ * Runs one stage instance given only the store path and its key: reads `work/<key>/spec.json`,
+ * materialises the inputs, runs the stage into a fresh attempt folder and commits the outputs.
+ * Used by the `run_instance.ts` process (the local pool and, later, cluster jobs) and by the
+ * in-process executor.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { exists, removeTree, tempName, writeFileAtomic } from "./fsutil.ts";
+import type { Json, StageContext, StageDefinition } from "./stage.ts";
+import { StateCache, type StateEntry } from "./state.ts";
+import { Store } from "./store.ts";
+
+/** What the parent writes to `work/<key>/spec.json` before submitting an instance. */
+export interface InstanceSpec {
+  v: 1;
+  key: string;
+  id: string;
+  kind: string;
+  /** URL of the stage module (it exports the stage definition). */
+  module: string;
+  params: Record<string, Json>;
+  /** Input name → upstream key and id. */
+  inputs: Record<string, { key: string; id: string }>;
+  outputs: string[];
+  device: string;
+  /** The project root (config folder). */
+  projectRoot: string;
+}
+
+/** What an attempt reports: `work/<key>/result.json`. */
+export interface InstanceResult {
+  ok: boolean;
+  error?: string;
+  seconds: number;
+  /** State-cache entries learned while hashing, for the parent to merge. */
+  state: StateEntry[];
+  /** True when the artifact was already committed (by an earlier, interrupted attempt). */
+  alreadyDone?: boolean;
+}
+
+/** Callbacks for progress and log lines. */
+export interface InstanceHooks {
+  progress?(done: number, total: number, note?: string): void;
+  log?(line: string): void;
+  signal?: AbortSignal;
+}
+
+/** The paths of an instance's work folder. */
+export function specPath(store: Store, key: string): string {
+  return path.join(store.workDir(key), "spec.json");
+}
+
+/** The result file of an instance's last attempt. */
+export function resultPath(store: Store, key: string): string {
+  return path.join(store.workDir(key), "result.json");
+}
+
+/** Writes an instance's spec (atomically). */
+export function writeSpec(store: Store, spec: InstanceSpec): void {
+  const dir = store.workDir(spec.key);
+  Deno.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(specPath(store, spec.key), JSON.stringify(spec, null, 1) + "\n", store.tmp);
+}
+
+/** Finds the exported stage definition of a kind in a module namespace. */
+export function findStage(mod: Record<string, unknown>, kind: string): StageDefinition | undefined {
+  for (const v of Object.values(mod)) {
+    const s = v as StageDefinition;
+    if (s && typeof s === "object" && s.kind === kind && typeof s.run === "function") return s;
+  }
+  return undefined;
+}
+
+/** Runs and commits one instance. Never throws for stage failures: they come back as `ok: false`. */
+export async function executeInstance(
+  storePath: string,
+  key: string,
+  hooks: InstanceHooks = {},
+): Promise<InstanceResult> {
+  const store = new Store(storePath);
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 10) / 100;
+  const spec = JSON.parse(Deno.readTextFileSync(specPath(store, key))) as InstanceSpec;
+  const work = store.workDir(key);
+  Deno.mkdirSync(work, { recursive: true });
+  Deno.mkdirSync(store.logs, { recursive: true });
+  Deno.mkdirSync(store.tmp, { recursive: true });
+  const logFile = Deno.openSync(store.logPath(key), { append: true, create: true });
+  const enc = new TextEncoder();
+  const log = (msg: string) => {
+    for (const line of msg.split("\n")) {
+      logFile.writeSync(enc.encode(`${new Date().toISOString()} ${line}\n`));
+      hooks.log?.(line);
+    }
+  };
+  // One attempt at a time per key: a previous attempt orphaned by a killed parent finishes first.
+  const keyLock = Deno.openSync(path.join(work, "attempt.lock"), {
+    read: true,
+    write: true,
+    create: true,
+  });
+  await keyLock.lock(true);
+  const state = new StateCache(store.stateFile).load();
+  const finish = (r: Omit<InstanceResult, "state" | "seconds">): InstanceResult => {
+    const result: InstanceResult = { ...r, seconds: seconds(), state: state.added() };
+    writeFileAtomic(resultPath(store, key), JSON.stringify(result) + "\n", store.tmp);
+    keyLock.unlockSync();
+    keyLock.close();
+    logFile.close();
+    return result;
+  };
+  if (store.verify(key, state).ok) {
+    log(`${spec.id}: already committed by an earlier attempt`);
+    return finish({ ok: true, alreadyDone: true });
+  }
+  // Attempt folders of dead attempts are discarded; scratch/ is kept for resumption.
+  for (const e of Deno.readDirSync(work)) {
+    if (e.isDirectory && e.name.startsWith("out-")) removeTree(path.join(work, e.name));
+  }
+  const outDir = path.join(work, `out-${tempName("a")}`);
+  const scratchDir = path.join(work, "scratch");
+  Deno.mkdirSync(outDir, { recursive: true });
+  Deno.mkdirSync(scratchDir, { recursive: true });
+  log(`=== ${spec.id} key ${key} device ${spec.device} pid ${Deno.pid}`);
+  try {
+    const inputs: Record<string, string> = {};
+    for (const [name, up] of Object.entries(spec.inputs)) {
+      inputs[name] = store.materialize(up.key, state);
+    }
+    const mod = await import(spec.module) as Record<string, unknown>;
+    const stage = findStage(mod, spec.kind);
+    if (!stage) throw new Error(`module ${spec.module} exports no stage of kind "${spec.kind}"`);
+    const params = stage.params.parse(spec.params);
+    const ctx: StageContext<unknown> = {
+      params,
+      inputs,
+      outDir,
+      scratchDir,
+      device: spec.device,
+      log,
+      progress: (done, total, note) => hooks.progress?.(done, total, note),
+      signal: hooks.signal ?? new AbortController().signal,
+    };
+    await stage.run(ctx);
+    if (hooks.signal?.aborted) throw new Error("interrupted");
+    const missing = spec.outputs.filter((o) => !exists(path.join(outDir, o)));
+    if (missing.length > 0) {
+      throw new Error(
+        `declared output${missing.length > 1 ? "s" : ""} not written: ${missing.join(", ")}`,
+      );
+    }
+    store.commit(key, outDir, { id: spec.id, kind: spec.kind, seconds: seconds() }, state);
+    removeTree(outDir);
+    removeTree(scratchDir);
+    log(`committed in ${seconds()}s`);
+    return finish({ ok: true });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    log(`FAILED: ${err.stack ?? err.message}`);
+    removeTree(outDir);
+    return finish({ ok: false, error: err.message.split("\n")[0] });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The planner plug-in: turns the `experiment:` section of the config file into root instance
+ * references. The generic engine knows nothing of a particular experiment's schema.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { InstanceRef } from "./stage.ts";
+
+/** A root reference returned by a planner, optionally naming where in the config it came from. */
+export interface PlannedRef extends InstanceRef {
+  /**
+   * Path of the config node this instance comes from, relative to the `experiment:` section
+   * (e.g. `["lora", "r", 2]`); used to point parameter errors at a file line.
+   */
+  origin?: (string | number)[];
+}
+
+/** Expands a validated `experiment:` section into the root instances of the DAG. */
+export interface Planner<E = unknown> {
+  /** Schema of the `experiment:` section (use strict objects: unknown keys are errors). */
+  schema: z.ZodType<E>;
+  /** The root instances; their inputs are expanded recursively by the engine. */
+  plan(experiment: E): PlannedRef[];
+}

@@ -1,0 +1,111 @@
+/**
+ * Selectors pick instances on the command line: a stage kind (`train-lora`), a pattern matching
+ * scalar params by string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`), or an exact id.
+ *
+ * @module
+ */
+import type { Dag, Instance } from "./dag.ts";
+import { PipelineError } from "./errors.ts";
+
+/** A parsed selector. */
+export interface Selector {
+  text: string;
+  kind: string;
+  /** Param name → expected string value. */
+  where: Map<string, string>;
+}
+
+/** Parses one selector; throws PipelineError on bad syntax. */
+export function parseSelector(text: string): Selector {
+  const m = /^([A-Za-z0-9_.*-]+)(?:\{(.*)\})?$/s.exec(text.trim());
+  if (!m) {
+    throw new PipelineError(
+      `selector "${text}": expected a stage kind or kind{param=value,...}`,
+    );
+  }
+  const where = new Map<string, string>();
+  if (m[2] !== undefined && m[2].trim() !== "") {
+    for (const part of m[2].split(",")) {
+      const eq = part.indexOf("=");
+      if (eq <= 0) {
+        throw new PipelineError(`selector "${text}": "${part}" is not param=value`);
+      }
+      where.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+  }
+  return { text, kind: m[1], where };
+}
+
+function matches(sel: Selector, inst: Instance): boolean {
+  if (sel.kind !== "*" && sel.kind !== inst.kind) return false;
+  for (const [k, v] of sel.where) {
+    const p = inst.params[k];
+    if (p === undefined || (p !== null && typeof p === "object") || String(p) !== v) return false;
+  }
+  return true;
+}
+
+/**
+ * The instances matched by the selectors (an exact id also matches). Throws a PipelineError for
+ * an unknown kind, an unknown param name, or a selector matching nothing.
+ */
+export function selectInstances(dag: Dag, texts: string[]): Instance[] {
+  const out = new Set<Instance>();
+  for (const text of texts) {
+    const exact = dag.byId.get(text);
+    if (exact) {
+      out.add(exact);
+      continue;
+    }
+    const sel = parseSelector(text);
+    const kinds = [...dag.stages.keys()].sort();
+    if (sel.kind !== "*" && !dag.stages.has(sel.kind)) {
+      throw new PipelineError(
+        `selector "${text}": unknown stage kind "${sel.kind}" (known kinds: ${kinds.join(", ")})`,
+      );
+    }
+    const candidates = dag.instances.filter((i) => sel.kind === "*" || i.kind === sel.kind);
+    for (const k of sel.where.keys()) {
+      if (!candidates.some((i) => k in i.params)) {
+        const names = [...new Set(candidates.flatMap((i) => Object.keys(i.params)))].sort();
+        throw new PipelineError(
+          `selector "${text}": no ${
+            sel.kind === "*" ? "instance" : `"${sel.kind}" instance`
+          } has a param "${k}" (params: ${names.join(", ") || "none"})`,
+        );
+      }
+    }
+    const hit = candidates.filter((i) => matches(sel, i));
+    if (hit.length === 0) {
+      throw new PipelineError(`selector "${text}": matches no planned instance`);
+    }
+    for (const i of hit) out.add(i);
+  }
+  return [...out].sort((a, b) => a.index - b.index);
+}
+
+/** The instances and everything upstream of them, in topological order. */
+export function withUpstream(instances: Iterable<Instance>): Instance[] {
+  const seen = new Set<Instance>();
+  const stack = [...instances];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    for (const up of Object.values(i.inputs)) stack.push(up);
+  }
+  return [...seen].sort((a, b) => a.index - b.index);
+}
+
+/** The instances and everything downstream of them, in topological order. */
+export function withDownstream(instances: Iterable<Instance>): Instance[] {
+  const seen = new Set<Instance>();
+  const stack = [...instances];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    for (const d of i.dependents) stack.push(d);
+  }
+  return [...seen].sort((a, b) => a.index - b.index);
+}

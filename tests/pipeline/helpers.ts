@@ -1,0 +1,155 @@
+/**
+ * Test helpers: a throw-away copy of the synthetic project (tests edit its stage and lib
+ * modules), run through the CLI in-process or as a real subprocess.
+ */
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { main } from "../../lib/pipeline/cli.ts";
+import type { Output } from "../../lib/pipeline/progress.ts";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const FIXTURE = path.join(REPO, "tests/pipeline/fixtures/project");
+const LIB_URL = new URL("../../lib/pipeline/", import.meta.url).href;
+
+/** A result of one CLI invocation. */
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A temporary project: the synthetic stages plus a config file. */
+export class TestProject {
+  constructor(readonly dir: string) {}
+
+  get config(): string {
+    return path.join(this.dir, "pipeline.yaml");
+  }
+  get store(): string {
+    return path.join(this.dir, ".idim/store");
+  }
+  get lockFile(): string {
+    return path.join(this.dir, "pipeline.lock");
+  }
+
+  /** Writes the config file. */
+  writeConfig(yaml: string): void {
+    Deno.writeTextFileSync(this.config, yaml);
+  }
+
+  /** Appends a line to a project module (a code edit). */
+  edit(rel: string, extra: string): void {
+    Deno.writeTextFileSync(path.join(this.dir, rel), extra, { append: true });
+  }
+
+  /** Runs the CLI in this process (instances still run as subprocesses unless told). */
+  async cli(...args: string[]): Promise<CliResult> {
+    const mod = await import(path.join(this.dir, "stages/mod.ts"));
+    const { planner } = await import(path.join(this.dir, "planner.ts"));
+    let out = "";
+    let err = "";
+    const stdout: Output = { write: (t) => (out += t), isTerminal: false };
+    const cwd = Deno.cwd();
+    Deno.chdir(this.dir);
+    try {
+      const code = await main(args, {
+        planner,
+        stages: mod.stages,
+        defaultConfig: "pipeline.yaml",
+        stdout,
+        stderr: (t) => (err += t + "\n"),
+      });
+      return { code, out, err };
+    } finally {
+      Deno.chdir(cwd);
+    }
+  }
+
+  /** The command that runs the CLI as a real subprocess. */
+  command(...args: string[]): Deno.Command {
+    return new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "-q", path.join(this.dir, "entry.ts"), ...args],
+      cwd: this.dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    });
+  }
+
+  /** Runs the CLI as a subprocess and waits. */
+  async sub(...args: string[]): Promise<CliResult> {
+    const r = await this.command(...args).output();
+    const dec = new TextDecoder();
+    return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+  }
+
+  /** Removes the project. */
+  remove(): void {
+    Deno.removeSync(this.dir, { recursive: true });
+  }
+}
+
+function copyTree(src: string, dest: string): void {
+  Deno.mkdirSync(dest, { recursive: true });
+  for (const e of Deno.readDirSync(src)) {
+    const s = path.join(src, e.name);
+    const d = path.join(dest, e.name);
+    if (e.isDirectory) copyTree(s, d);
+    else {
+      const text = Deno.readTextFileSync(s).replace(
+        /(["'])(?:\.\.\/)+lib\/pipeline\//g,
+        `$1${LIB_URL}`,
+      );
+      Deno.writeTextFileSync(d, text);
+    }
+  }
+}
+
+/**
+ * Creates a fresh project copy inside the repository (under the ignored `.idim/`, so bare npm
+ * imports such as "zod" resolve) with the given config.
+ */
+export function makeProject(name: string, yaml?: string): TestProject {
+  const base = path.join(REPO, ".idim/test-tmp");
+  Deno.mkdirSync(base, { recursive: true });
+  const dir = Deno.makeTempDirSync({ dir: base, prefix: `${name}-` });
+  copyTree(FIXTURE, dir);
+  const p = new TestProject(dir);
+  if (yaml !== undefined) p.writeConfig(yaml);
+  return p;
+}
+
+/** A small config: one source, lrs × seeds train runs, one summary. */
+export function basicConfig(opts: {
+  lr?: number[];
+  seeds?: number[];
+  steps?: number;
+  sleepMs?: number;
+  fail?: number[];
+  sources?: string[];
+  jobs?: number;
+  executor?: string;
+} = {}): string {
+  const sources = (opts.sources ?? ["alpha"]).map((s) => `    - { name: ${s}, size: 5 }`).join(
+    "\n",
+  );
+  return `run:
+  jobs: ${opts.jobs ?? 2}
+  executor: ${opts.executor ?? "local"}
+experiment:
+  sources:
+${sources}
+  train:
+    lr: [${(opts.lr ?? [0.1, 0.2]).join(", ")}]
+    seeds: [${(opts.seeds ?? [0]).join(", ")}]
+${opts.steps ? `    steps: ${opts.steps}\n` : ""}${
+    opts.sleepMs ? `    sleepMs: ${opts.sleepMs}\n` : ""
+  }${opts.fail ? `    fail: [${opts.fail.join(", ")}]\n` : ""}`;
+}
+
+/** The ids reported `done` in a run's plain output. */
+export function ranIds(out: string): Set<string> {
+  const ids = new Set<string>();
+  for (const m of out.matchAll(/^\[\s*\d+\/\d+\] done (.+) \d+(?:\.\d+)?s$/gm)) ids.add(m[1]);
+  return ids;
+}
