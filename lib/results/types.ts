@@ -32,6 +32,8 @@ export interface RunResult {
   /** Pretraining steps of the model checkpoint, where the model was pretrained by the pipeline. */
   pretrainSteps?: number;
   trainableParams: number;
+  /** Total parameters of the model, where the graphs artifact says. */
+  modelParams?: number;
   /** `ok`, or `diverged` (NaN/inf loss), or `failed` with a reason. */
   status: "ok" | "diverged" | "failed";
   reason?: string;

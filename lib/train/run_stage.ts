@@ -1,0 +1,125 @@
+/**
+ * What every train stage's `run` does: open the run through a backend, run (or resume) the
+ * training loop with its checkpoint in the scratch directory, and write `result.json` (a
+ * `RunResult`). A diverged run is a result, not an error: the stage succeeds and the record says
+ * `diverged` with the step and reason.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { canonicalJson, sha256Hex } from "../pipeline/canonical.ts";
+import type { StageContext } from "../pipeline/stage.ts";
+import type { RunResult } from "../results/types.ts";
+import type { Backend, OpenedRun } from "./backend.ts";
+import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
+import { locateInStore } from "./sub_runner.ts";
+import { trainLoop, type TrainStepper } from "./train_loop.ts";
+
+/** The file a train stage writes. */
+export const RUN_RESULT_FILE = "result.json";
+/** The checkpoint file inside the scratch directory. */
+export const CHECKPOINT_FILE = "checkpoint.bin";
+
+/** Wraps a stepper so that every loss from `step` on reads as NaN (the `injectNanAtStep` hook). */
+export function nanAfter(stepper: TrainStepper, from: number): TrainStepper {
+  return {
+    step: async (indices, step) => {
+      const l = await stepper.step(indices, step);
+      return step >= from ? NaN : l;
+    },
+    getState: () => stepper.getState(),
+    setState: (s) => stepper.setState(s),
+  };
+}
+
+/** Writes a JSON file atomically (temp file + rename). */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${Deno.pid}`;
+  Deno.writeTextFileSync(tmp, JSON.stringify(value, null, 1) + "\n");
+  Deno.renameSync(tmp, file);
+}
+
+/** Runs one training instance with `backend` and writes its `RunResult`. */
+export async function runTrainStage(
+  ctx: StageContext<TrainParams>,
+  backend: Backend,
+): Promise<void> {
+  const p = ctx.params;
+  const graphsDir = ctx.inputs.graphs;
+  const dataDir = ctx.inputs.data;
+  if (!graphsDir || !dataDir) {
+    throw new Error(`train stage needs inputs "graphs" and "data", got ${Object.keys(ctx.inputs)}`);
+  }
+  const run: OpenedRun = await backend({
+    params: p,
+    graphsDir,
+    dataDir,
+    schedule: (n) => resolveSchedule(p, n),
+    device: ctx.device,
+    log: ctx.log,
+  });
+  try {
+    const { steps, warmupSteps } = resolveSchedule(p, run.trainSize);
+    const metric = p.metric ?? run.metric;
+    const evalEvery = Math.min(p.evalEvery, steps);
+    const stepper = p.injectNanAtStep !== undefined
+      ? nanAfter(run.stepper, p.injectNanAtStep)
+      : run.stepper;
+    ctx.log(
+      `${p.method} size=${sizeOf(p)} lr=${p.lr} seed=${p.seed}: ${steps} steps (warm-up ` +
+        `${warmupSteps}), batch ${p.batchSize}, ${run.trainableParams} trainable parameters, ` +
+        `provider ${run.provider}`,
+    );
+    const outcome = await trainLoop(stepper, run.evaluate, {
+      trainSize: run.trainSize,
+      batchSize: p.batchSize,
+      steps,
+      evalEvery,
+      checkpointEvery: p.checkpointEvery ?? evalEvery,
+      lossEvery: p.lossEvery ?? Math.max(1, Math.floor(steps / 200)),
+      seed: p.seed,
+      metric,
+      checkpointFile: path.join(ctx.scratchDir, CHECKPOINT_FILE),
+      runId: sha256Hex(canonicalJson(p)),
+      progress: (done, total) => ctx.progress(done, total, "steps"),
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    const { model, task, graphs: _g, data: _d, ...hyper } = p;
+    const key = locateInStore(ctx.scratchDir)?.key;
+    const result: RunResult = {
+      model,
+      task,
+      method: p.method,
+      size: sizeOf(p),
+      lr: p.lr,
+      seed: p.seed,
+      ...(p.pretrainSteps !== undefined ? { pretrainSteps: p.pretrainSteps } : {}),
+      trainableParams: run.trainableParams,
+      ...(run.modelParams !== undefined ? { modelParams: run.modelParams } : {}),
+      status: outcome.status,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      metric,
+      best: outcome.best,
+      evals: outcome.evals,
+      loss: outcome.loss,
+      steps: outcome.steps,
+      wallSeconds: outcome.wallSeconds,
+      samplesPerSecond: outcome.samplesPerSecond,
+      provider: run.provider,
+      resumedFrom: outcome.resumedFrom,
+      ...(key ? { key } : {}),
+      config: { ...hyper, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
+    };
+    writeJsonAtomic(path.join(ctx.outDir, RUN_RESULT_FILE), result);
+    ctx.log(
+      outcome.status === "ok"
+        ? `done: best select ${metric}=${
+          outcome.best?.select[metric]
+        } at step ${outcome.best?.step}`
+        : `diverged: ${outcome.reason}`,
+    );
+  } finally {
+    await run.close();
+  }
+}

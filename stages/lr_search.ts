@@ -1,0 +1,60 @@
+/**
+ * `lr-search`: one point of a sweep, (model, task, method, size, seed), after the learning-rate
+ * search. Its inputs are the train instances of every lr in the grid; it picks the best lr by
+ * the select-split metric and reports that run's report-split metric. Every lr's run is kept.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { z } from "zod";
+import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
+import type { RunResult } from "../lib/results/types.ts";
+import { instanceRefSchema } from "../lib/train/run_config.ts";
+import { RUN_RESULT_FILE, writeJsonAtomic } from "../lib/train/run_stage.ts";
+import { pointFromRuns } from "../lib/train/select.ts";
+import { POINT_FILE } from "../lib/threshold/sweep_params.ts";
+
+/** Parameters: a train instance without its lr, and the lr grid. */
+export const lrSearchParams = z.strictObject({
+  /** A `train-full`/`train-subspace`/`train-lora` reference; its `lr` comes from `lrs`. */
+  train: instanceRefSchema.refine((r) => !("lr" in r.params), {
+    message: "train.params must not set lr: the learning rates come from lrs",
+  }),
+  lrs: z.array(z.number().positive()).min(1).refine((a) => new Set(a).size === a.length, {
+    message: "lrs must be distinct",
+  }),
+});
+
+/** The train instance of one lr. */
+export function trainRefForLr(p: z.infer<typeof lrSearchParams>, lr: number): InstanceRef {
+  return { kind: p.train.kind, params: { ...p.train.params, lr } };
+}
+
+export const lrSearchStage = defineStage({
+  kind: "lr-search",
+  description: "best learning rate of one (method, size, seed) point, chosen on the select split",
+  module: import.meta.url,
+  params: lrSearchParams,
+  inputs: (p) => Object.fromEntries(p.lrs.map((lr, i) => [`lr_${i}`, trainRefForLr(p, lr)])),
+  outputs: () => [POINT_FILE],
+  label: (p) => {
+    const t = p.train.params;
+    const size = t.d !== undefined ? `,d=${t.d}` : t.r !== undefined ? `,r=${t.r}` : "";
+    return `model=${t.model},task=${t.task},method=${
+      t.method ?? p.train.kind
+    }${size},seed=${t.seed},lrs=${p.lrs.length}`;
+  },
+  run(ctx) {
+    const runs: RunResult[] = ctx.params.lrs.map((_, i) => {
+      const file = path.join(ctx.inputs[`lr_${i}`], RUN_RESULT_FILE);
+      return JSON.parse(Deno.readTextFileSync(file)) as RunResult;
+    });
+    const point = pointFromRuns(runs);
+    for (const r of runs) {
+      ctx.log(`lr ${r.lr}: ${r.status} select ${r.metric}=${r.best?.select[r.metric] ?? "-"}`);
+    }
+    ctx.log(`best lr ${point.bestLr}: report ${point.metric}=${point.value}`);
+    writeJsonAtomic(path.join(ctx.outDir, POINT_FILE), point);
+    return Promise.resolve();
+  },
+});

@@ -1,0 +1,66 @@
+/**
+ * `threshold`: d90 (DID/SAID) or r90 (LoRA) from a full grid of lr-searched points: the target
+ * is `fraction` × the full fine-tuning baseline (measured by the pipeline, or a reference value
+ * from the config, marked as such); per seed the smallest grid value reaching it plus a
+ * log-scale interpolation; mean and spread over seeds.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { defineStage } from "../lib/pipeline/stage.ts";
+import { computeThreshold } from "../lib/threshold/aggregate.ts";
+import {
+  baselineInputs,
+  checkPoint,
+  modelParamsOf,
+  readPoint,
+  resolveBaseline,
+  sweepParamsSchema,
+  THRESHOLD_FILE,
+} from "../lib/threshold/sweep_params.ts";
+import { writeJsonAtomic } from "../lib/train/run_stage.ts";
+
+export const thresholdStage = defineStage({
+  kind: "threshold",
+  description:
+    "d90 / r90 from a full grid of points: smallest size reaching 90% of full fine-tuning",
+  module: import.meta.url,
+  params: sweepParamsSchema,
+  inputs: (p) => ({
+    ...baselineInputs(p),
+    ...Object.fromEntries(p.points.map((g, i) => [`point_${i}`, g.point])),
+  }),
+  outputs: () => [THRESHOLD_FILE],
+  label: (p) => `model=${p.model},task=${p.task},method=${p.method},fraction=${p.fraction}`,
+  run(ctx) {
+    const p = ctx.params;
+    const base = resolveBaseline(p, ctx.inputs);
+    const pts = p.points.map((g, i) => {
+      const pt = readPoint(ctx.inputs[`point_${i}`]);
+      checkPoint(p, pt, g.size, g.seed, base);
+      return pt;
+    });
+    const metric = base.metric ?? pts[0].metric;
+    const result = computeThreshold({
+      model: p.model,
+      task: p.task,
+      method: p.method,
+      metric,
+      baseline: base.value,
+      baselineSource: base.source,
+      fraction: p.fraction,
+      points: p.points.map((g, i) => ({ size: g.size, seed: g.seed, value: pts[i].value })),
+      runsSaved: 0,
+      modelParams: modelParamsOf(base, pts),
+      ...(base.pretrainSteps !== undefined ? { pretrainSteps: base.pretrainSteps } : {}),
+    });
+    result.search = "grid";
+    result.runsUsed = pts.reduce((a, x) => a + x.runs.length, 0);
+    ctx.log(
+      `${p.method}: target ${result.target} (${p.fraction} × ${base.source} ${base.value}); ` +
+        `value ${result.value}, interpolated ${result.interpolated}`,
+    );
+    writeJsonAtomic(path.join(ctx.outDir, THRESHOLD_FILE), result);
+    return Promise.resolve();
+  },
+});
