@@ -1,0 +1,96 @@
+/**
+ * d90 (and r90) vs pretraining steps (log–log), for models the pipeline pretrained itself:
+ * one panel per model and task, one line per method.
+ *
+ * @module
+ */
+import type { ThresholdResult } from "../../results/types.ts";
+import { methodName, thresholdNumber, type ThresholdStatistic } from "../analysis.ts";
+import { type Chart, CONFIG, methodScale, placeholder, SCHEMA } from "./common.ts";
+
+/** One point of the chart. */
+export interface PretrainRow {
+  panel: string;
+  model: string;
+  task: string;
+  method: string;
+  pretrainSteps: number;
+  value: number;
+  symbol: string;
+}
+
+/** Builds the d90-vs-pretraining-steps chart. */
+export function d90VsPretrainStepsChart(
+  thresholds: ThresholdResult[],
+  statistic: ThresholdStatistic,
+): Chart {
+  const title = "d90 and r90 vs pretraining steps";
+  const rows: PretrainRow[] = [];
+  for (const t of thresholds) {
+    const v = thresholdNumber(t, statistic);
+    if (t.pretrainSteps === undefined || !(t.pretrainSteps > 0) || v === null) continue;
+    rows.push({
+      panel: `${t.model} · ${t.task}`,
+      model: t.model,
+      task: t.task,
+      method: methodName(t.method),
+      pretrainSteps: t.pretrainSteps,
+      value: v,
+      symbol: t.method === "lora" ? "r90" : "d90",
+    });
+  }
+  if (rows.length === 0) {
+    return placeholder(
+      "d90_vs_pretrain_steps",
+      title,
+      "No run in these results has pretraining steps (only pipeline-pretrained models have them).",
+    );
+  }
+  const panels = [...new Set(rows.map((r) => r.panel))].sort();
+  const methods = [...new Set(thresholds.map((t) => t.method))];
+  return {
+    name: "d90_vs_pretrain_steps",
+    title,
+    hasData: true,
+    spec: {
+      $schema: SCHEMA,
+      title: {
+        text: title,
+        subtitle: "Models pretrained by the pipeline; thresholds that never reached the target " +
+          "are left out.",
+      },
+      config: CONFIG,
+      data: { values: rows },
+      facet: { field: "panel", type: "nominal", title: null, sort: panels },
+      columns: Math.min(3, panels.length),
+      spec: {
+        width: 320,
+        height: 240,
+        mark: { type: "line", point: { filled: true, size: 60 } },
+        encoding: {
+          x: {
+            field: "pretrainSteps",
+            type: "quantitative",
+            scale: { type: "log", nice: false, padding: 20 },
+            title: "pretraining steps (log scale)",
+          },
+          y: {
+            field: "value",
+            type: "quantitative",
+            scale: { type: "log" },
+            title: "d90 (DID, SAID) or r90 (LoRA), log scale",
+          },
+          color: { field: "method", type: "nominal", scale: methodScale(methods), title: "method" },
+          tooltip: [
+            { field: "model", type: "nominal" },
+            { field: "task", type: "nominal" },
+            { field: "method", type: "nominal" },
+            { field: "pretrainSteps", type: "quantitative", title: "pretraining steps" },
+            { field: "symbol", type: "nominal", title: "threshold" },
+            { field: "value", type: "quantitative", format: ".4~r" },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Reads and validates the report's `results` input directory:
+ *
+ * - `points.json`: `PointResult[]` (every sweep point, each with all its lr runs; full
+ *   fine-tuning points have `method: "full"` and `size: null`),
+ * - `thresholds.json`: `ThresholdResult[]` (d90 / r90 per model, task and method),
+ * - `provenance.json`: `Provenance`.
+ *
+ * Any problem is reported with the file and the key that is wrong; nothing is written.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { z } from "zod";
+import type { PointResult, ThresholdResult } from "../results/types.ts";
+import { type Provenance, provenanceSchema } from "./provenance.ts";
+import { describeIssues, pointResultSchema, thresholdResultSchema } from "./results_schema.ts";
+
+/** The file names in a `results` directory. */
+export const RESULT_FILES = {
+  points: "points.json",
+  thresholds: "thresholds.json",
+  provenance: "provenance.json",
+} as const;
+
+/** Everything the report is computed from. */
+export interface ReportData {
+  points: PointResult[];
+  thresholds: ThresholdResult[];
+  provenance: Provenance;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`report input ${path} cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`report input ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parse<S extends z.ZodType>(path: string, schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`report input is malformed:\n${describeIssues(path, result.error)}`);
+  }
+  return result.data;
+}
+
+/** The identity of a threshold: model, pretraining steps, task and method. */
+export function thresholdIdentity(t: ThresholdResult): string {
+  return `${t.model}${
+    t.pretrainSteps === undefined ? "" : `@${t.pretrainSteps}`
+  }/${t.task}/${t.method}`;
+}
+
+/** Validates already-parsed report data (used by `readResults` and by tests). */
+export function validateReportData(
+  raw: { points: unknown; thresholds: unknown; provenance: unknown },
+  dir = "results",
+): ReportData {
+  const pointsPath = join(dir, RESULT_FILES.points);
+  const thresholdsPath = join(dir, RESULT_FILES.thresholds);
+  const provenancePath = join(dir, RESULT_FILES.provenance);
+  const points = parse(pointsPath, pointResultSchema.array(), raw.points) as PointResult[];
+  const thresholds = parse(
+    thresholdsPath,
+    thresholdResultSchema.array(),
+    raw.thresholds,
+  ) as ThresholdResult[];
+  const provenance = parse(provenancePath, provenanceSchema, raw.provenance) as Provenance;
+  const seen = new Map<string, number>();
+  thresholds.forEach((t, i) => {
+    const id = thresholdIdentity(t);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw new Error(
+        `${thresholdsPath}: [${i}] duplicates [${first}] (${id}): ` +
+          "expected one threshold per model, pretraining steps, task and method",
+      );
+    }
+    seen.set(id, i);
+    if (!(t.fraction > 0 && t.fraction <= 1)) {
+      throw new Error(
+        `${thresholdsPath}: [${i}].fraction: expected a number in (0, 1], got ${t.fraction}`,
+      );
+    }
+  });
+  return { points, thresholds, provenance };
+}
+
+/** Reads `points.json`, `thresholds.json` and `provenance.json` from `dir` and validates them. */
+export function readResults(dir: string): ReportData {
+  return validateReportData(
+    {
+      points: readJson(join(dir, RESULT_FILES.points)),
+      thresholds: readJson(join(dir, RESULT_FILES.thresholds)),
+      provenance: readJson(join(dir, RESULT_FILES.provenance)),
+    },
+    dir,
+  );
+}
