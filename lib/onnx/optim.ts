@@ -1,0 +1,177 @@
+/**
+ * Optimizers emitted into the training graph: Adam, AdamW (bias correction, decoupled weight
+ * decay, as torch.optim), SGD with momentum (optionally Nesterov), gradient clipping by global
+ * norm, and a linear warm-up / linear decay learning-rate schedule driven by a `step` input.
+ *
+ * @module
+ */
+import type { DType } from "./dtype.ts";
+import { type Graph, GraphError, type Shape, type Tensor } from "./graph.ts";
+import {
+  add,
+  cast,
+  div,
+  less,
+  max,
+  min,
+  mul,
+  pow,
+  sqrt,
+  sub,
+  sumAll,
+  where,
+} from "./ops/elementwise.ts";
+import { reduceSum } from "./ops/reduce.ts";
+
+/** Optimizer configuration. Numbers here are defaults; lr and the schedule are graph inputs. */
+export interface OptimizerConfig {
+  type: "adam" | "adamw" | "sgd";
+  /** Base learning rate (fed each step through the `lr` input; change with setHyper). */
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Adam: L2 added to the gradient (torch Adam); AdamW: decoupled; SGD: L2. Default 0. */
+  weightDecay?: number;
+  /** SGD momentum (default 0: plain SGD). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** Clip gradients to this global L2 norm (torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+  /**
+   * Linear warm-up then linear decay to 0 (as transformers' get_linear_schedule_with_warmup;
+   * step s uses factor(s−1)). Values are defaults of the `warmup_steps` / `total_steps` inputs.
+   */
+  schedule?: { warmupSteps: number; totalSteps: number };
+}
+
+/** One tensor the session carries from step to step: graph input → graph output. */
+export interface StateSpec {
+  input: string;
+  output: string;
+  dtype: DType;
+  shape: number[];
+  /** Initial fill for optimizer state (params are initialised by the caller). */
+  init?: number;
+}
+
+/** What {@link applyOptimizer} added to the graph. */
+export interface OptimizerResult {
+  /** Updated parameters, in the order given. */
+  updated: Tensor[];
+  /** Optimizer state carried between steps. */
+  state: { input: Tensor; output: Tensor; init: number }[];
+  /** Scalar inputs: name → [tensor, default value]. */
+  hyper: Record<string, { input: Tensor; value: number }>;
+  /** The step input (float32 scalar, 1 for the first step). */
+  step: Tensor;
+  /** Global gradient norm before clipping (float32 scalar). */
+  gradNorm: Tensor;
+  /** The learning rate used this step. */
+  lrNow: Tensor;
+}
+
+function staticShape(p: Tensor): number[] {
+  if (p.shape.some((d) => typeof d !== "number")) {
+    throw new GraphError("optimizer", "parameters need static shapes", [p]);
+  }
+  return p.shape as number[];
+}
+
+/** Global L2 norm of a list of tensors (float32 scalar). */
+export function globalNorm(ts: readonly Tensor[]): Tensor {
+  const sq = ts.map((t) => reduceSum(mul(t, t)));
+  const s = sq.map((x) => cast(x, "float32"));
+  return sqrt(s.length === 1 ? s[0] : sumAll(s));
+}
+
+/** Scale `grads` so their global norm is at most `maxNorm` (as torch's clip_grad_norm_). */
+export function clipByGlobalNorm(
+  grads: readonly Tensor[],
+  maxNorm: number,
+  norm: Tensor = globalNorm(grads),
+): Tensor[] {
+  const coef = min(div(maxNorm, add(norm, 1e-6)), 1);
+  return grads.map((g) => mul(g, cast(coef, g.dtype)));
+}
+
+/** Linear warm-up then linear decay factor for 1-based `step`. */
+export function linearSchedule(step: Tensor, warmup: Tensor, total: Tensor): Tensor {
+  const s = sub(step, 1);
+  const up = div(s, max(warmup, 1));
+  const down = max(div(sub(total, s), max(sub(total, warmup), 1)), 0);
+  return where(less(s, warmup), up, down);
+}
+
+/**
+ * Append the optimizer update of `params` (graph inputs) given their `grads`.
+ * State inputs are named `<param>.m`, `<param>.v` (Adam) or `<param>.mom` (SGD).
+ */
+export function applyOptimizer(
+  g: Graph,
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  cfg: OptimizerConfig,
+): OptimizerResult {
+  if (params.length !== grads.length) throw new GraphError("optimizer", "params/grads mismatch");
+  const step = g.input("step", "float32", []);
+  const lrIn = g.input("lr", "float32", []);
+  const hyper: OptimizerResult["hyper"] = { lr: { input: lrIn, value: cfg.lr } };
+  let lr: Tensor = lrIn;
+  if (cfg.schedule) {
+    const w = g.input("warmup_steps", "float32", []);
+    const t = g.input("total_steps", "float32", []);
+    hyper.warmup_steps = { input: w, value: cfg.schedule.warmupSteps };
+    hyper.total_steps = { input: t, value: cfg.schedule.totalSteps };
+    lr = mul(lr, linearSchedule(step, w, t));
+  }
+  const norm = globalNorm(grads);
+  const gs = cfg.clipNorm !== undefined ? clipByGlobalNorm(grads, cfg.clipNorm, norm) : [...grads];
+  const state: OptimizerResult["state"] = [];
+  const slot = (p: Tensor, suffix: string, init = 0) => {
+    const input = g.input(`${p.name}.${suffix}`, p.dtype, staticShape(p) as Shape);
+    return { input, init };
+  };
+  const wd = cfg.weightDecay ?? 0;
+  const updated: Tensor[] = [];
+  if (cfg.type === "adam" || cfg.type === "adamw") {
+    const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = cfg.eps ?? 1e-8;
+    // Scalars shared by all params: a = lr / (1 − b1^t), c = 1 / sqrt(1 − b2^t).
+    const bc1 = sub(1, pow(g.scalar(b1), step));
+    const bc2 = sub(1, pow(g.scalar(b2), step));
+    const a32 = div(lr, bc1);
+    const c32 = div(1, sqrt(bc2));
+    const decay32 = sub(1, mul(lr, wd));
+    params.forEach((p, i) => {
+      const dt = p.dtype;
+      const [a, c, decay] = [a32, c32, decay32].map((s) => cast(s, dt));
+      let gr = gs[i];
+      if (cfg.type === "adam" && wd) gr = add(gr, mul(p, wd));
+      const m = slot(p, "m"), v = slot(p, "v");
+      const m2 = add(mul(m.input, b1), mul(gr, 1 - b1));
+      const v2 = add(mul(v.input, b2), mul(mul(gr, gr), 1 - b2));
+      const upd = div(mul(m2, a), add(mul(sqrt(v2), c), eps));
+      const base = cfg.type === "adamw" && wd ? mul(p, decay) : p;
+      updated.push(sub(base, upd));
+      state.push({ ...m, output: m2 }, { ...v, output: v2 });
+    });
+  } else if (cfg.type === "sgd") {
+    const mu = cfg.momentum ?? 0;
+    params.forEach((p, i) => {
+      let gr = gs[i];
+      if (wd) gr = add(gr, mul(p, wd));
+      let d = gr;
+      if (mu) {
+        const b = slot(p, "mom");
+        // torch: buf = mu·buf + g (first step: buf = g, which this is since buf starts at 0).
+        const b2 = add(mul(b.input, mu), gr);
+        state.push({ ...b, output: b2 });
+        d = cfg.nesterov ? add(gr, mul(b2, mu)) : b2;
+      }
+      updated.push(sub(p, mul(d, cast(lr, p.dtype))));
+    });
+  } else {
+    throw new GraphError("optimizer", `unknown optimizer type ${(cfg as { type: string }).type}`);
+  }
+  return { updated, state, hyper, step, gradNorm: norm, lrNow: lr };
+}

@@ -1,0 +1,277 @@
+/**
+ * Session wrappers over onnxruntime-node. {@link TrainSession} holds the trainable state
+ * (params, optimizer moments) as ort.Tensors, feeds each step's outputs back as the next
+ * step's inputs without copying (ORT reads inputs zero-copy; outputs arrive in fresh
+ * buffers that simply become the next inputs), reuses its scalar input buffers, and offers
+ * getState/setState for checkpoints. {@link EvalSession} runs forward-only graphs on the same
+ * state.
+ *
+ * Allocation: ORT copies every output into a fresh buffer, so large state means large fresh
+ * allocations each step. glibc returns them to the OS and maps them again unless the process
+ * is started with e.g. `MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184`
+ * (set by the launcher: glibc reads them at start-up). See README.md.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import { type DType, type TypedArray } from "./dtype.ts";
+import type { EvalSpec, InputSpec, TrainSpec } from "./train.ts";
+
+/** Session options. */
+export interface SessionOptions {
+  /** Execution providers by name, in preference order (default ["cpu"]). */
+  executionProviders?: ("cpu" | "cuda" | "webgpu")[];
+  /** Threads for intra-op parallelism (default: ORT's choice). */
+  intraOpNumThreads?: number;
+  /** Keep external weights memory-mapped and shared instead of prepacked copies per session. */
+  disablePrepacking?: boolean;
+  /** ORT graph optimization level (default "all"). */
+  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+}
+
+/** Translate {@link SessionOptions} to ORT's. */
+export function ortOptions(o: SessionOptions = {}): ort.InferenceSession.SessionOptions {
+  const opts: ort.InferenceSession.SessionOptions = {
+    executionProviders: o.executionProviders ?? ["cpu"],
+    graphOptimizationLevel: o.graphOptimizationLevel ?? "all",
+  };
+  if (o.intraOpNumThreads) {
+    opts.intraOpNumThreads = o.intraOpNumThreads;
+    opts.interOpNumThreads = 1;
+  }
+  if (o.disablePrepacking) {
+    opts.extra = { session: { disable_prepacking: "1" } };
+  }
+  return opts;
+}
+
+/** A batch value: an ort.Tensor, or data + dims (wrapped without copying). */
+export type Feed = ort.Tensor | { data: TypedArray; dims: readonly number[] };
+
+function toTensor(spec: InputSpec | { name: string; dtype: DType }, v: Feed): ort.Tensor {
+  if (v instanceof ort.Tensor) return v;
+  return new ort.Tensor(spec.dtype as "float32", v.data as Float32Array, v.dims);
+}
+
+function zeros(dtype: DType, shape: readonly number[], fill = 0): ort.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = dtype === "float64"
+    ? new Float64Array(n).fill(fill)
+    : new Float32Array(n).fill(fill);
+  return new ort.Tensor(dtype as "float32", data, shape);
+}
+
+/** A checkpoint: step count, hyper-parameters and copies of every carried tensor. */
+export interface TrainState {
+  step: number;
+  hyper: Record<string, number>;
+  tensors: Record<string, TypedArray>;
+}
+
+/** Runs a training graph step after step, carrying params and optimizer state in JS. */
+export class TrainSession {
+  #session: ort.InferenceSession;
+  #spec: TrainSpec;
+  #feeds: Record<string, ort.Tensor> = {};
+  #scalars: Record<string, Float32Array> = {};
+  #fetches: string[];
+  #stepCount = 0;
+  /** Outputs of the last step other than the carried state (loss, extras). */
+  last: Record<string, ort.Tensor> = {};
+
+  private constructor(session: ort.InferenceSession, spec: TrainSpec) {
+    this.#session = session;
+    this.#spec = spec;
+    this.#fetches = [
+      spec.loss,
+      ...spec.params.map((p) => p.output),
+      ...spec.state.map((s) => s.output),
+      ...Object.values(spec.extras),
+    ];
+    for (const s of spec.state) this.#feeds[s.input] = zeros(s.dtype, s.shape, s.init ?? 0);
+    for (const [k, h] of Object.entries(spec.hyper)) this.#scalar(h.input, h.value, k);
+    this.#scalar(spec.step, 1);
+  }
+
+  #scalar(input: string, value: number, _key?: string): void {
+    const buf = new Float32Array([value]);
+    this.#scalars[input] = buf;
+    this.#feeds[input] = new ort.Tensor("float32", buf, []);
+  }
+
+  /**
+   * Create a session from a model path (required when it has external data) or bytes.
+   * `init` gives every trainable parameter's initial value by input name.
+   */
+  static async create(
+    model: string | Uint8Array,
+    spec: TrainSpec,
+    init: Record<string, TypedArray>,
+    opts: SessionOptions = {},
+  ): Promise<TrainSession> {
+    const s = typeof model === "string"
+      ? await ort.InferenceSession.create(model, ortOptions(opts))
+      : await ort.InferenceSession.create(model, ortOptions(opts));
+    const ts = new TrainSession(s, spec);
+    for (const p of spec.params) {
+      const v = init[p.input];
+      if (!v) throw new Error(`TrainSession: no initial value for parameter ${p.input}`);
+      ts.#setTensor(p.input, p.dtype, p.shape, v, true);
+    }
+    return ts;
+  }
+
+  #setTensor(name: string, dtype: DType, shape: number[], v: TypedArray, copy: boolean): void {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (v.length !== n) throw new Error(`TrainSession: ${name} needs ${n} values, got ${v.length}`);
+    const data = copy ? v.slice() : v;
+    this.#feeds[name] = new ort.Tensor(dtype as "float32", data as Float32Array, shape);
+  }
+
+  /** The spec this session runs. */
+  get spec(): TrainSpec {
+    return this.#spec;
+  }
+
+  /** Steps taken so far. */
+  get stepCount(): number {
+    return this.#stepCount;
+  }
+
+  /** Set a hyper-parameter input (lr, warmup_steps, total_steps). */
+  setHyper(name: string, value: number): void {
+    const h = this.#spec.hyper[name];
+    if (!h) throw new Error(`TrainSession: unknown hyper-parameter ${name}`);
+    this.#scalars[h.input][0] = value;
+  }
+
+  /** Run one step on `batch` (every batch input by name); returns the loss. */
+  async step(batch: Record<string, Feed>): Promise<number> {
+    for (const b of this.#spec.batch) {
+      const v = batch[b.name];
+      if (!v) throw new Error(`TrainSession.step: missing batch input ${b.name}`);
+      this.#feeds[b.name] = toTensor(b, v);
+    }
+    this.#scalars[this.#spec.step][0] = this.#stepCount + 1;
+    const out = await this.#session.run(this.#feeds, this.#fetches);
+    for (const p of this.#spec.params) this.#feeds[p.input] = out[p.output];
+    for (const s of this.#spec.state) this.#feeds[s.input] = out[s.output];
+    this.last = { loss: out[this.#spec.loss] };
+    for (const [k, v] of Object.entries(this.#spec.extras)) this.last[k] = out[v];
+    this.#stepCount++;
+    return Number(out[this.#spec.loss].data[0]);
+  }
+
+  /** The current value of a carried tensor (a parameter or optimizer state), not copied. */
+  get(name: string): TypedArray {
+    const t = this.#feeds[name];
+    if (!t) throw new Error(`TrainSession: no state tensor ${name}`);
+    return t.data as TypedArray;
+  }
+
+  /** Current parameters as ort.Tensors by input name (for EvalSession.run). */
+  paramTensors(): Record<string, ort.Tensor> {
+    return Object.fromEntries(this.#spec.params.map((p) => [p.input, this.#feeds[p.input]]));
+  }
+
+  /** A checkpoint (copies). */
+  getState(): TrainState {
+    const tensors: Record<string, TypedArray> = {};
+    for (const s of [...this.#spec.params, ...this.#spec.state]) {
+      tensors[s.input] = (this.#feeds[s.input].data as TypedArray).slice();
+    }
+    const hyper: Record<string, number> = {};
+    for (const [k, h] of Object.entries(this.#spec.hyper)) hyper[k] = this.#scalars[h.input][0];
+    return { step: this.#stepCount, hyper, tensors };
+  }
+
+  /** Restore a checkpoint from {@link getState}. */
+  setState(st: TrainState): void {
+    for (const s of [...this.#spec.params, ...this.#spec.state]) {
+      const v = st.tensors[s.input];
+      if (!v) throw new Error(`TrainSession.setState: missing ${s.input}`);
+      this.#setTensor(s.input, s.dtype, s.shape, v, true);
+    }
+    for (const [k, v] of Object.entries(st.hyper)) this.setHyper(k, v);
+    this.#stepCount = st.step;
+  }
+
+  /** Release the ORT session. */
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/** Runs a forward-only graph (evaluation) with parameters from a training session. */
+export class EvalSession {
+  #session: ort.InferenceSession;
+  #spec: EvalSpec;
+  #fetches: string[];
+
+  private constructor(session: ort.InferenceSession, spec: EvalSpec) {
+    this.#session = session;
+    this.#spec = spec;
+    this.#fetches = Object.values(spec.outputs);
+  }
+
+  /** Create from a model path or bytes. */
+  static async create(
+    model: string | Uint8Array,
+    spec: EvalSpec,
+    opts: SessionOptions = {},
+  ): Promise<EvalSession> {
+    const s = typeof model === "string"
+      ? await ort.InferenceSession.create(model, ortOptions(opts))
+      : await ort.InferenceSession.create(model, ortOptions(opts));
+    return new EvalSession(s, spec);
+  }
+
+  /** Run on `batch` with `params` (e.g. `train.paramTensors()`); returns outputs by key. */
+  async run(
+    params: Record<string, ort.Tensor>,
+    batch: Record<string, Feed>,
+  ): Promise<Record<string, ort.Tensor>> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const p of this.#spec.params) {
+      if (!params[p]) throw new Error(`EvalSession.run: missing parameter ${p}`);
+      feeds[p] = params[p];
+    }
+    for (const b of this.#spec.batch) {
+      const v = batch[b.name];
+      if (!v) throw new Error(`EvalSession.run: missing batch input ${b.name}`);
+      feeds[b.name] = toTensor(b, v);
+    }
+    const out = await this.#session.run(feeds, this.#fetches);
+    const res: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(this.#spec.outputs)) res[k] = out[v];
+    return res;
+  }
+
+  /** Release the ORT session. */
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/**
+ * Fill `mask` with a dropout keep-mask (1 with probability 1−ratio, else 0) that is a pure
+ * function of (seed, step): a counter-based hash (splitmix32-style), so masks are
+ * reproducible across checkpoint restarts. Works for Float32Array or Uint8Array (bool).
+ */
+export function fillDropoutMask(
+  mask: Float32Array | Uint8Array,
+  ratio: number,
+  seed: number,
+  step: number,
+): void {
+  const thr = Math.floor(ratio * 4294967296);
+  let s = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(step | 0, 0x85ebca6b)) >>> 0;
+  for (let i = 0; i < mask.length; i++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+    z = (z ^ (z >>> 15)) >>> 0;
+    mask[i] = z >= thr ? 1 : 0;
+  }
+}
