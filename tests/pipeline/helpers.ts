@@ -2,6 +2,9 @@
  * Test helpers: a throw-away copy of the synthetic project (tests edit its stage and lib
  * modules), run through the CLI in-process or as a real subprocess.
  */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../lib/pipeline/cli.ts";
@@ -152,4 +155,36 @@ export function ranIds(out: string): Set<string> {
   const ids = new Set<string>();
   for (const m of out.matchAll(/^\[\s*\d+\/\d+\] done (.+) \d+(?:\.\d+)?s$/gm)) ids.add(m[1]);
   return ids;
+}
+
+/** Checks the whole store: every blob's content matches its name, every manifest's blobs exist. */
+export function verifyStore(storeDir: string): { artifacts: number; blobs: number } {
+  const sha = (f: string) => createHash("sha256").update(Deno.readFileSync(f)).digest("hex");
+  let blobs = 0;
+  const objects = path.join(storeDir, "objects");
+  for (const sub of Deno.readDirSync(objects)) {
+    for (const b of Deno.readDirSync(path.join(objects, sub.name))) {
+      const f = path.join(objects, sub.name, b.name);
+      assert.equal(sha(f), sub.name + b.name, `blob ${f} matches its digest`);
+      blobs += 1;
+    }
+  }
+  let artifacts = 0;
+  for (const a of Deno.readDirSync(path.join(storeDir, "artifacts"))) {
+    const m = JSON.parse(Deno.readTextFileSync(path.join(storeDir, "artifacts", a.name)));
+    for (const [rel, f] of Object.entries(m.files as Record<string, { digest: string }>)) {
+      const blob = path.join(objects, f.digest.slice(0, 2), f.digest.slice(2));
+      assert.ok(existsSync(blob), `blob of ${rel} in ${a.name} exists`);
+    }
+    artifacts += 1;
+  }
+  return { artifacts, blobs };
+}
+
+/** The key of an instance id, from the lock file. */
+export function lockKey(p: TestProject, id: string): string {
+  const text = Deno.readTextFileSync(p.lockFile);
+  const i = text.indexOf(`"${id}":`);
+  assert.ok(i >= 0, `${id} is in the lock file`);
+  return /key: ([0-9a-f]{64})/.exec(text.slice(i))![1];
 }
