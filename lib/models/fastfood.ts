@@ -15,24 +15,23 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { ExternalRef, Graph, Tensor } from "../onnx/graph.ts";
-import type { FastfoodSpec } from "./fastfood_params.ts";
+import { type FastfoodSpec, makeFastfood, nextPow2 } from "./fastfood_params.ts";
 import { concat, gatherElements, mul, slice, wht } from "./ops.ts";
 
 /** Where the large per-projection constants go: embedded, or appended to a side file. */
 export interface FastfoodStore {
-  /** Adds a float32 or int32 constant of length n and returns its tensor. */
-  constant(g: Graph, name: string, data: Float32Array | Int32Array): Tensor;
+  /**
+   * The tensor of constant `name` (float32 or int32, length n). `data` is called only when the
+   * store does not hold `name` yet, so large constants are generated once per export.
+   */
+  constant(g: Graph, name: string, data: () => Float32Array | Int32Array): Tensor;
 }
 
 /** Embeds every constant in the model (fine for small models and tests). */
 export const embeddedStore: FastfoodStore = {
   constant(g, name, data) {
-    return g.initializer(
-      name,
-      data instanceof Float32Array ? "float32" : "int32",
-      [data.length],
-      data,
-    );
+    const d = data();
+    return g.initializer(name, d instanceof Float32Array ? "float32" : "int32", [d.length], d);
   },
 };
 
@@ -41,26 +40,25 @@ export class FastfoodFile implements FastfoodStore {
   #fd: number;
   #pos = 0;
   readonly location: string;
-  /** Refs handed out, by tensor name (so a second graph can reuse the same bytes). */
-  readonly refs = new Map<string, { ref: ExternalRef; dtype: "float32" | "int32"; n: number }>();
+  readonly #refs = new Map<string, { ref: ExternalRef; dtype: "float32" | "int32"; n: number }>();
 
   constructor(path: string, location: string) {
     this.#fd = openSync(path, "w");
     this.location = location;
   }
 
-  constant(g: Graph, name: string, data: Float32Array | Int32Array): Tensor {
-    const dtype = data instanceof Float32Array ? "float32" : "int32";
-    let hit = this.refs.get(name);
+  constant(g: Graph, name: string, data: () => Float32Array | Int32Array): Tensor {
+    let hit = this.#refs.get(name);
     if (!hit) {
+      const d = data();
       const pad = (64 - (this.#pos % 64)) % 64;
       if (pad) this.#write(new Uint8Array(pad));
-      const ref = { location: this.location, offset: this.#pos, length: data.byteLength };
-      this.#write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      hit = { ref, dtype, n: data.length };
-      this.refs.set(name, hit);
+      const ref = { location: this.location, offset: this.#pos, length: d.byteLength };
+      this.#write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      hit = { ref, dtype: d instanceof Float32Array ? "float32" : "int32", n: d.length };
+      this.#refs.set(name, hit);
     }
-    return g.external(name, dtype, [data.length], hit.ref);
+    return g.external(name, hit.dtype, [hit.n], hit.ref);
   }
 
   #write(b: Uint8Array): void {
@@ -74,35 +72,87 @@ export class FastfoodFile implements FastfoodStore {
     return this.#pos;
   }
 
+  /** Closes the file. */
   close(): void {
     closeSync(this.#fd);
   }
 }
 
 /**
- * P z for one Fastfood projection: z float32 [d] → [D]. `name` prefixes the constants.
+ * What a graph needs of one projection: the small parts, and a generator for the large ones
+ * (called at most once per store and name).
  */
+export interface FastfoodPlan {
+  D: number;
+  d: number;
+  L: number;
+  /** B[0:d]. */
+  Bd: Float32Array;
+  scale: number;
+  /** Π mod n (n = 2^⌈log2 d⌉) and G, each of length L. */
+  big(): { permModN: Int32Array; G: Float32Array };
+}
+
+/** The plan of a fully generated projection. */
+export function planOf(f: FastfoodSpec): FastfoodPlan {
+  return {
+    D: f.D,
+    d: f.d,
+    L: f.L,
+    Bd: f.B.slice(0, f.d),
+    scale: f.scale,
+    big() {
+      const n = nextPow2(f.d);
+      const permModN = new Int32Array(f.L);
+      for (let i = 0; i < f.L; i++) permModN[i] = f.perm[i] & (n - 1);
+      return { permModN, G: f.G };
+    },
+  };
+}
+
+/**
+ * A plan that generates its projection from (seed, stream) on demand and keeps only the small
+ * parts between calls.
+ */
+export function seededPlan(D: number, d: number, seed: number, stream: number): FastfoodPlan {
+  const f = makeFastfood(D, d, seed, stream);
+  const plan = planOf(f);
+  let big: ReturnType<FastfoodPlan["big"]> | undefined = plan.big();
+  return {
+    ...plan,
+    big() {
+      const b = big ?? planOf(makeFastfood(D, d, seed, stream)).big();
+      big = undefined; // drop the large arrays after first use
+      return b;
+    },
+  };
+}
+
+/** P z for one Fastfood projection: z float32 [d] → [D]. `name` prefixes the constants. */
 export function fastfoodProject(
   z: Tensor,
-  f: FastfoodSpec,
+  f: FastfoodSpec | FastfoodPlan,
   name: string,
   store: FastfoodStore = embeddedStore,
 ): Tensor {
+  const plan = "big" in f ? f : planOf(f);
   const g = z.graph;
-  if (z.shape.length !== 1 || z.shape[0] !== f.d) {
-    throw new Error(`fastfood ${name}: z must be float32 [${f.d}], got [${z.shape}]`);
+  if (z.shape.length !== 1 || z.shape[0] !== plan.d) {
+    throw new Error(`fastfood ${name}: z must be float32 [${plan.d}], got [${z.shape}]`);
   }
-  let n = 1;
-  while (n < f.d) n *= 2;
-  const B = g.constant(f.B.slice(0, f.d), "float32", [f.d]);
-  let x = mul(z, B);
-  if (n > f.d) x = concat([x, g.constant(new Float32Array(n - f.d), "float32", [n - f.d])], 0);
-  const h = wht(x);
-  const idx = new Int32Array(f.L);
-  for (let i = 0; i < f.L; i++) idx[i] = f.perm[i] & (n - 1);
-  const x3 = gatherElements(h, store.constant(g, `${name}/perm_mod_n`, idx), 0);
-  const x4 = mul(x3, store.constant(g, `${name}/G`, f.G));
-  const x5 = wht(x4);
-  const y = f.D === f.L ? x5 : slice(x5, [0], [f.D]);
-  return mul(y, g.scalar(f.scale));
+  const n = nextPow2(plan.d);
+  let x = mul(z, g.constant(plan.Bd, "float32", [plan.d]));
+  if (n > plan.d) {
+    x = concat([x, g.constant(new Float32Array(n - plan.d), "float32", [n - plan.d])], 0);
+  }
+  let cached: ReturnType<FastfoodPlan["big"]> | undefined;
+  const big = () => (cached ??= plan.big());
+  const x3 = gatherElements(
+    wht(x),
+    store.constant(g, `${name}/perm_mod_n`, () => big().permModN),
+    0,
+  );
+  const x5 = wht(mul(x3, store.constant(g, `${name}/G`, () => big().G)));
+  const y = plan.D === plan.L ? x5 : slice(x5, [0], [plan.D]);
+  return mul(y, g.scalar(plan.scale));
 }

@@ -1,0 +1,92 @@
+/**
+ * DID (Li et al. 2018; Aghajanyan et al. 2020): θ = θ0 + P z, z ∈ R^d initialised to 0, with P a
+ * Fastfood projection. Every tensor the graph reads is moved (embeddings, LayerNorm, biases, the
+ * head). Per-tensor projections (default: tensor i uses Fastfood stream i, all sharing z) or one
+ * global projection over all tensors concatenated in `specs` order (stream 0), sliced per tensor.
+ *
+ * SAID reuses this with per-tensor (or per-layer) scales: θ_i = θ0_i + λ_k(i) (P z)_i.
+ *
+ * @module
+ */
+import type { Tensor } from "../../onnx/graph.ts";
+import type { ParamSource } from "../encoder.ts";
+import { embeddedStore, type FastfoodPlan, fastfoodProject, seededPlan } from "../fastfood.ts";
+import { add, mul, reshape, slice } from "../ops.ts";
+import { numel } from "../params.ts";
+import { frozen, inputOf, type ModelContext, type Parameterization } from "./common.ts";
+
+/** Options of DID. */
+export interface DidOptions {
+  /** Subspace dimension d. */
+  d: number;
+  /** `per-tensor` (default) or `global`. */
+  projection?: "per-tensor" | "global";
+  /** Seed of the projections. */
+  seed: number;
+}
+
+/**
+ * The Fastfood-moved source: for each tensor name, θ0 + scaleOf(name) ⊙ (P z)_name.
+ * `scaleOf` returns undefined for DID and a λ tensor for SAID.
+ */
+export function projectedSource(
+  m: ModelContext,
+  z: Tensor,
+  opts: DidOptions,
+  plans: Map<string, FastfoodPlan>,
+  scaleOf: (name: string, i: number) => Tensor | undefined,
+): ParamSource {
+  const g = z.graph;
+  const base = frozen(g, m);
+  const d = z.shape[0] as number;
+  const store = m.store ?? embeddedStore;
+  const cache = new Map<string, Tensor>();
+  let globalPz: Tensor | undefined;
+  const offsets = new Map<string, number>();
+  let total = 0;
+  for (const s of m.specs) {
+    offsets.set(s.name, total);
+    total += numel(s.shape);
+  }
+  const plan = (key: string, D: number, stream: number) => {
+    let p = plans.get(key);
+    if (!p) plans.set(key, p = seededPlan(D, d, opts.seed, stream));
+    return p;
+  };
+  return {
+    weight(name) {
+      const hit = cache.get(name);
+      if (hit) return hit;
+      const i = m.specs.findIndex((s) => s.name === name);
+      if (i < 0) return base.weight(name);
+      const spec = m.specs[i];
+      const D = numel(spec.shape);
+      let pz: Tensor;
+      if (opts.projection === "global") {
+        globalPz ??= fastfoodProject(z, plan("global", total, 0), "fastfood/global", store);
+        const off = offsets.get(name)!;
+        pz = slice(globalPz, [off], [off + D]);
+      } else {
+        pz = fastfoodProject(z, plan(name, D, i), `fastfood/${name}`, store);
+      }
+      const lam = scaleOf(name, i);
+      if (lam) pz = mul(pz, lam);
+      const t = add(base.weight(name), reshape(pz, spec.shape));
+      cache.set(name, t);
+      return t;
+    },
+  };
+}
+
+/** DID with d dimensions. */
+export function did(opts: DidOptions): Parameterization {
+  if (!(Number.isInteger(opts.d) && opts.d >= 1)) {
+    throw new Error(`DID: d must be an integer ≥ 1, got ${opts.d}`);
+  }
+  const plans = new Map<string, FastfoodPlan>();
+  return {
+    trainables: () => [{ name: "z", shape: [opts.d], init: new Float32Array(opts.d) }],
+    source: (_g, m, inputs) =>
+      projectedSource(m, inputOf(inputs, "z"), opts, plans, () => undefined),
+  };
+}
