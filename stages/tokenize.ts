@@ -1,0 +1,74 @@
+/**
+ * Stage `tokenize`: a dataset artifact (from `download-dataset`) and a tokenizer artifact (any
+ * stage whose outputs include `tokenizer.json`: `download-model`, `embedded-tokenizer`) → int32
+ * tensors per role split, padded to `max_length` (see `lib/data/token_tensors.ts`; read them
+ * back with `readTokenTensors`). Sentence pairs, truncation and token type ids are as Hugging
+ * Face's tokenizers do them. The key covers (tokenizer, task, max length, truncation).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { defineStage, type InstanceRef, type Json } from "../lib/pipeline/stage.ts";
+import { TENSOR_NAMES } from "../lib/data/token_tensors.ts";
+import { ROLE_SPLITS } from "../lib/data/schema.ts";
+import { sha256Hex, tokenizeDataset } from "../lib/data/tokenize_splits.ts";
+import { HfTokenizer } from "../lib/text/tokenizer.ts";
+
+const ref = z.strictObject({
+  kind: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+});
+
+/** Parameters of `tokenize`. */
+export const tokenizeParams = z.strictObject({
+  /** The `download-dataset` instance. */
+  dataset: ref,
+  /** The instance whose outputs hold `tokenizer.json`. */
+  tokenizer: ref,
+  /** Tokens per row, special tokens included; longer inputs are truncated. */
+  max_length: z.number().int().min(4).max(4096).default(128),
+  truncation: z.enum(["longest_first", "only_first", "only_second"]).default("longest_first"),
+});
+
+/** Every file `tokenize` writes. */
+export function tokenizeOutputs(): string[] {
+  return [
+    "tokens.json",
+    ...ROLE_SPLITS.flatMap((s) => [`${s}.json`, ...TENSOR_NAMES.map((t) => `${s}.${t}.bin`)]),
+  ];
+}
+
+export const stage = defineStage({
+  kind: "tokenize",
+  description: "Tokenize a dataset's splits into padded int32 id/mask/type tensors",
+  module: import.meta.url,
+  params: tokenizeParams,
+  inputs: (p) => ({
+    dataset: p.dataset as InstanceRef,
+    tokenizer: { kind: p.tokenizer.kind, params: p.tokenizer.params as Record<string, Json> },
+  }),
+  outputs: tokenizeOutputs,
+  resources: () => ({ cpus: 1, memoryMiB: 3072 }),
+  label: (p) => `task=${String(p.dataset.params.task)},max_length=${p.max_length}`,
+  async run(ctx) {
+    const p = ctx.params;
+    const path = join(ctx.inputs.tokenizer, "tokenizer.json");
+    const bytes = await Deno.readFile(path).catch((e) => {
+      throw new Error(
+        `tokenize: the tokenizer input has no tokenizer.json (${path}): ${e.message}`,
+      );
+    });
+    const tok = HfTokenizer.fromJson(JSON.parse(new TextDecoder().decode(bytes)), path);
+    const meta = await tokenizeDataset(ctx.inputs.dataset, tok, ctx.outDir, {
+      maxLength: p.max_length,
+      truncation: p.truncation,
+      tokenizerSource: { source: `${p.tokenizer.kind}`, sha256: sha256Hex(bytes) },
+      progress: ctx.progress,
+      signal: ctx.signal,
+    });
+    ctx.log(`tokenized ${meta.task} at max_length ${meta.maxLength} (pad id ${meta.padId})`);
+  },
+});
+
+export default stage;

@@ -1,0 +1,28 @@
+/** A hand-made StageContext for calling a stage's `run` directly in tests. */
+import type { StageContext, StageDefinition } from "../../lib/pipeline/stage.ts";
+import type { z } from "zod";
+
+/** Runs a stage with temp out/scratch dirs; returns the outDir and the log lines. */
+export async function runStage<S extends z.ZodType>(
+  stage: StageDefinition<S>,
+  rawParams: unknown,
+  inputs: Record<string, string> = {},
+  dirs: { outDir?: string; scratchDir?: string } = {},
+): Promise<{ outDir: string; scratchDir: string; log: string[]; params: z.infer<S> }> {
+  const outDir = dirs.outDir ?? await Deno.makeTempDir({ prefix: "idim-out-" });
+  const scratchDir = dirs.scratchDir ?? await Deno.makeTempDir({ prefix: "idim-scratch-" });
+  const log: string[] = [];
+  const params = stage.params.parse(rawParams) as z.infer<S>;
+  const ctx: StageContext<z.infer<S>> = {
+    params,
+    inputs,
+    outDir,
+    scratchDir,
+    device: "cpu",
+    log: (m) => log.push(m),
+    progress: () => {},
+    signal: new AbortController().signal,
+  };
+  await stage.run(ctx);
+  return { outDir, scratchDir, log, params };
+}
