@@ -65,11 +65,6 @@ function gradNodeOf(
   return gn;
 }
 
-const describe = (n: GradNode) =>
-  `${n.opType} (${n.inputs.map((t) => t.toString()).join(", ")} → ${
-    n.outputs.map((t) => t.toString()).join(", ")
-  })`;
-
 /**
  * Append the backward graph of `loss` and return d loss / d w for each w in `wrt`.
  * Throws a GraphError at build time when a gradient cannot be formed.
@@ -150,39 +145,53 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     const r = total(w);
     if (r) return r;
     if (opts.allowUnused) return zerosLike(w);
-    throw explainMissing(loss, w, sorted);
+    throw explainMissing(loss, w);
   });
 }
 
 /** Why no gradient reached `w`: find where the dependency leaves differentiable ops. */
-function explainMissing(loss: Tensor, w: Tensor, sorted: GradNode[]): GraphError {
-  // Dependence through every input (ONNX inputs, not just differentiable ones).
+function explainMissing(loss: Tensor, w: Tensor): GraphError {
   const dep = new Set<Tensor>([w]);
   const diff = new Set<Tensor>([w]);
-  const blockers: GradNode[] = [];
-  for (const n of sorted) {
-    const onnxInputs = n.onnx.inputs.filter((t): t is Tensor => !!t);
-    const allIn = [...n.inputs, ...onnxInputs];
-    if (allIn.some((i) => dep.has(i))) { for (const o of n.outputs) dep.add(o); }
-    if (n.inputs.some((i) => diff.has(i))) {
-      if (n.backward && n.outputs.some((o) => isFloat(o.dtype))) {
-        for (const o of n.outputs) if (isFloat(o.dtype)) diff.add(o);
-      } else blockers.push(n);
-    } else if (onnxInputs.some((i) => diff.has(i)) && !n.inputs.some((i) => diff.has(i))) {
-      blockers.push(n);
+  const blockers: Node[] = [];
+  for (const n of loss.graph.nodes) {
+    const comp = COMPOSITES.get(n);
+    const dIn = comp ? comp.inputs : n.diffInputs;
+    const hasRule = comp ? true : !!n.backward;
+    const onnxIn = n.inputs.filter((t): t is Tensor => !!t);
+    if ([...dIn, ...onnxIn].some((i) => dep.has(i))) { for (const o of n.outputs) dep.add(o); }
+    const dHit = dIn.some((i) => diff.has(i));
+    if (dHit && hasRule && n.outputs.some((o) => isFloat(o.dtype))) {
+      for (const o of n.outputs) if (isFloat(o.dtype)) diff.add(o);
+    } else if (dHit || onnxIn.some((i) => diff.has(i))) {
+      if (!comp) blockers.push(n);
     }
   }
   if (!dep.has(loss)) {
     return new GraphError("grad", `the loss does not depend on this tensor`, [w, loss]);
   }
-  const b = blockers.find((n) => n.outputs.some((o) => dep.has(o)));
+  const anc = new Set<Tensor>();
+  const stack = [loss];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (anc.has(t)) continue;
+    anc.add(t);
+    const p = t.producer;
+    if (p) {
+      for (const i of [...p.inputs, ...(COMPOSITES.get(p)?.inputs ?? [])]) if (i) stack.push(i);
+    }
+  }
+  const b = blockers.find((n) => n.outputs.some((o) => dep.has(o) && anc.has(o)));
+  const show = (n: Node) =>
+    `${n.opType} (${n.inputs.filter((t) => t).map((t) => t!.toString()).join(", ")} → ${
+      n.outputs.map((t) => t.toString()).join(", ")
+    })`;
   const why = b
-    ? `${describe(b)}: ${
-      b.noGradReason ?? (b.outputs.every((o) =>
-          !isFloat(o.dtype)
-        )
-        ? "integer output"
-        : "no gradient rule")
+    ? `${show(b)}: ${
+      b.noGradReason ??
+        (b.outputs.every((o) => !isFloat(o.dtype))
+          ? "integer output"
+          : "the input is not differentiable here (e.g. indices)")
     }`
     : "a non-differentiable path";
   return new GraphError(
