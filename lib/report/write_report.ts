@@ -1,0 +1,115 @@
+/**
+ * Builds the whole report from validated results and writes it:
+ *
+ * `index.html`, `summary.md`, `summary.csv`, `runs.csv`, `stats.json`, and per chart
+ * `charts/<name>.vl.json`, `charts/<name>.svg`, `charts/<name>.png`.
+ *
+ * Everything is computed and rendered in memory first; files are written only once all of
+ * it succeeded, so a failure leaves no half-written report.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { analyze, type ThresholdStatistic } from "./analysis.ts";
+import { buildCharts, CHART_NAMES } from "./charts/mod.ts";
+import { buildPage } from "./html.ts";
+import { readLibraries } from "./libraries.ts";
+import type { ReportData } from "./load_results.ts";
+import { summaryMarkdown } from "./markdown.ts";
+import { renderSvg, requireFont, svgToPng } from "./render.ts";
+import { runRows, summaryRows, toCsv } from "./tables.ts";
+
+/** Options of a report. */
+export interface ReportOptions {
+  title: string;
+  /** Which threshold number the statistics and charts use. */
+  statistic: ThresholdStatistic;
+  bootstrap: { resamples: number; seed: number; confidence: number };
+  /** Font for PNG rendering (default DejaVu Sans from fonts-dejavu-core). */
+  fontFile?: string;
+}
+
+/** Default options. */
+export const DEFAULT_REPORT_OPTIONS: ReportOptions = {
+  title: "idim: intrinsic dimension and LoRA rank",
+  statistic: "value",
+  bootstrap: { resamples: 2000, seed: 1, confidence: 0.95 },
+};
+
+/** Every file a report consists of (relative paths), the same for any input. */
+export const REPORT_FILES: readonly string[] = [
+  "index.html",
+  "summary.md",
+  "summary.csv",
+  "runs.csv",
+  "stats.json",
+  ...CHART_NAMES.flatMap((n) => [`charts/${n}.vl.json`, `charts/${n}.svg`, `charts/${n}.png`]),
+];
+
+/** Builds the report from `data` and writes every file of `REPORT_FILES` under `outDir`. */
+export async function writeReport(
+  data: ReportData,
+  outDir: string,
+  options: ReportOptions = DEFAULT_REPORT_OPTIONS,
+  log: (message: string) => void = () => {},
+): Promise<string[]> {
+  const fontFile = requireFont(options.fontFile);
+  const analysis = analyze(data.thresholds, {
+    statistic: options.statistic,
+    bootstrap: options.bootstrap,
+  });
+  const charts = buildCharts(data.points, data.thresholds, analysis);
+  const files = new Map<string, string | Uint8Array>();
+  for (const chart of charts) {
+    const svg = await renderSvg(chart.spec);
+    files.set(`charts/${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + "\n");
+    files.set(`charts/${chart.name}.svg`, svg);
+    files.set(`charts/${chart.name}.png`, svgToPng(svg, { fontFile }));
+    log(`rendered chart ${chart.name}${chart.hasData ? "" : " (no data: placeholder)"}`);
+  }
+  const summary = summaryRows(data.points, data.thresholds, options.statistic);
+  const markdown = summaryMarkdown({
+    title: options.title,
+    analysis,
+    rows: summary,
+    thresholds: data.thresholds,
+    provenance: data.provenance,
+  });
+  files.set("summary.md", markdown);
+  files.set("summary.csv", toCsv(summary));
+  files.set("runs.csv", toCsv(runRows(data.points)));
+  files.set(
+    "stats.json",
+    JSON.stringify({ options: { ...options, fontFile: undefined }, analysis }, null, 2) + "\n",
+  );
+  files.set(
+    "index.html",
+    buildPage({
+      title: options.title,
+      charts,
+      analysis,
+      summaryRows: summary,
+      thresholds: data.thresholds,
+      provenance: data.provenance,
+      summaryMarkdown: markdown,
+      libraries: readLibraries(),
+      bootstrap: options.bootstrap,
+      files: {
+        summaryCsv: "summary.csv",
+        runsCsv: "runs.csv",
+        summaryMd: "summary.md",
+        stats: "stats.json",
+      },
+    }),
+  );
+  const missing = REPORT_FILES.filter((f) => !files.has(f));
+  if (missing.length > 0) throw new Error(`report: internal error, files not built: ${missing}`);
+  for (const [rel, content] of files) {
+    const path = join(outDir, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  log(`wrote ${files.size} files to ${outDir}`);
+  return [...files.keys()];
+}

@@ -1,0 +1,89 @@
+/**
+ * Stage `report`: the last stage of the pipeline. Reads the collected results (one input,
+ * `results`, a directory holding `points.json`, `thresholds.json` and `provenance.json`; see
+ * `lib/report/load_results.ts`) and writes the self-contained report, published under
+ * `reports/`: `index.html`, `summary.md`, `summary.csv`, `runs.csv`, `stats.json` and
+ * `charts/<name>.{vl.json,svg,png}` for each chart.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineStage, type InstanceRef, type Json } from "../lib/pipeline/stage.ts";
+import { readResults } from "../lib/report/load_results.ts";
+import { DEFAULT_REPORT_OPTIONS, REPORT_FILES, writeReport } from "../lib/report/write_report.ts";
+
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([
+    z.null(),
+    z.boolean(),
+    z.number(),
+    z.string(),
+    z.array(json),
+    z.record(z.string(), json),
+  ])
+);
+
+/** A reference to an upstream stage instance. */
+const instanceRef: z.ZodType<InstanceRef> = z.object({
+  kind: z.string().min(1),
+  params: z.record(z.string(), json),
+});
+
+/** Parameters of the `report` stage. */
+export const reportParams = z.object({
+  /** The instance whose output directory holds points.json, thresholds.json, provenance.json. */
+  results: instanceRef,
+  title: z.string().min(1).default(DEFAULT_REPORT_OPTIONS.title),
+  /** `value`: smallest grid size reaching the target; `interpolated`: log-interpolated crossing. */
+  statistic: z.enum(["value", "interpolated"]).default("value"),
+  bootstrapResamples: z.number().int().min(100).max(1_000_000).default(2000),
+  seed: z.number().int().default(1),
+  confidence: z.number().gt(0.5).lt(1).default(0.95),
+});
+
+/** Parsed parameters of the `report` stage. */
+export type ReportParams = z.infer<typeof reportParams>;
+
+/** The `report` stage. */
+export const reportStage = defineStage({
+  kind: "report",
+  description:
+    "Charts, tables, statistics and provenance of d90 and r90 as a self-contained HTML report",
+  module: import.meta.url,
+  params: reportParams,
+  inputs: (p) => ({ results: p.results }),
+  outputs: () => [...REPORT_FILES],
+  resources: () => ({ cpus: 1, memoryMiB: 1024, timeMinutes: 10 }),
+  label: (p) => `statistic=${p.statistic}`,
+  publish: () => "reports",
+  async run(ctx) {
+    const dir = ctx.inputs.results;
+    if (dir === undefined) throw new Error("report: input `results` is missing from the context");
+    ctx.log(`reading results from ${dir}`);
+    const data = readResults(dir);
+    ctx.log(`${data.points.length} points, ${data.thresholds.length} thresholds`);
+    let done = 0;
+    ctx.progress(0, 1, "rendering");
+    await writeReport(
+      data,
+      ctx.outDir,
+      {
+        title: ctx.params.title,
+        statistic: ctx.params.statistic,
+        bootstrap: {
+          resamples: ctx.params.bootstrapResamples,
+          seed: ctx.params.seed,
+          confidence: ctx.params.confidence,
+        },
+      },
+      (m) => {
+        ctx.log(m);
+        if (ctx.signal.aborted) throw new Error("report: interrupted");
+        done++;
+      },
+    );
+    ctx.progress(1, 1, `${done} steps`);
+  },
+});
+
+export default reportStage;
