@@ -83,8 +83,21 @@ export async function adaptiveThreshold(
   return result;
 }
 
+let registryOverride: StageDefinition[] | undefined;
+
+/**
+ * Sets the stage kinds sub-runs are planned with, in this process (tests that run the pipeline
+ * in-process with their own stage list). By default the project's registry, `stages/mod.ts`.
+ */
+export function setSearchRegistry(stages: StageDefinition[] | undefined): void {
+  registryOverride = stages;
+}
+
 /** Loads every stage kind of the project's registry (`stages/mod.ts`). */
 async function registry(): Promise<StageDefinition[]> {
+  if (registryOverride) return registryOverride;
+  // Not a literal import: the registry imports this module, and the key of a search should not
+  // change with unrelated stages.
   const url = new URL(["mod", "ts"].join("."), import.meta.url).href;
   return stagesOf(await import(url) as Record<string, unknown>);
 }

@@ -10,6 +10,7 @@
  */
 import * as path from "node:path";
 import { buildDag } from "../pipeline/dag.ts";
+import { removeTree } from "../pipeline/fsutil.ts";
 import { executeInstance, type InstanceSpec, writeSpec } from "../pipeline/instance_exec.ts";
 import type { InstanceRef, StageDefinition } from "../pipeline/stage.ts";
 import { StateCache } from "../pipeline/state.ts";
@@ -95,7 +96,12 @@ export function storeSubRunner(opts: StoreSubRunnerOptions): SubRunner {
         progress: opts.progress,
         signal: opts.signal,
       });
-      if (!res.ok) throw new Error(`sub-instance ${inst.id} failed: ${res.error}`);
+      if (!res.ok) {
+        throw new Error(
+          `sub-instance ${inst.id} failed: ${res.error} (log: ${store.logPath(inst.key)})`,
+        );
+      }
+      removeTree(store.workDir(inst.key));
       stats.ran++;
       stats.ranIds.push(inst.id);
     }
