@@ -44,7 +44,8 @@ export interface RepoFile {
 export async function listFiles(o: ListFilesOptions): Promise<RepoFile[]> {
   const repoType = o.repoType ?? "model";
   const revision = o.revision ?? "main";
-  const target: HubErrorTarget = { repo: o.repo, repoType, revision, path: o.path };
+  const target: HubErrorTarget = { repo: o.repo, repoType, revision };
+  const what = `listing ${o.path ? `folder ${o.path}/` : "the repository"}`;
   let endpoint: string;
   let token: string | undefined;
   try {
@@ -78,13 +79,20 @@ export async function listFiles(o: ListFilesOptions): Promise<RepoFile[]> {
       });
     }
   } catch (e) {
-    if (e instanceof HubApiError) throw httpError(target, e.statusCode, e.url || url, e.message, e);
-    if (isNetworkError(e)) {
-      throw new HubError("network", target, `cannot reach ${url}: ${(e as Error).message}`, {
-        cause: e,
-      });
+    if (e instanceof HubApiError) {
+      throw httpError(target, e.statusCode, e.url || url, `${what}: ${e.message}`, e);
     }
-    throw new HubError("protocol", target, `unexpected answer from ${url}: ${String(e)}`, {
+    if (isNetworkError(e)) {
+      throw new HubError(
+        "network",
+        target,
+        `${what}: cannot reach ${url}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    throw new HubError("protocol", target, `${what}: unexpected answer from ${url}: ${String(e)}`, {
       cause: e,
     });
   }
