@@ -14,6 +14,15 @@ export function fmt(v: number | null | undefined, digits = 3): string {
   return Number(v.toPrecision(digits)).toString();
 }
 
+/** A parameter count with an SI suffix: `125M`, `1.2M`, `3.4B`. */
+export function paramCount(v: number): string {
+  const units: [number, string][] = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
+  for (const [scale, suffix] of units) {
+    if (Math.abs(v) >= scale) return `${Number((v / scale).toPrecision(3))}${suffix}`;
+  }
+  return String(v);
+}
+
 /** A value with a fixed number of decimals, or "—". */
 export function fixed(v: number | null | undefined, decimals = 2): string {
   return v === null || v === undefined ? "—" : v.toFixed(decimals).replace(/^-/, "−");

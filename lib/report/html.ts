@@ -13,7 +13,7 @@
 import type { ThresholdResult } from "../results/types.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import type { Chart } from "./charts/common.ts";
-import { estimateText, fixed, fmt } from "./format.ts";
+import { estimateText, fixed, fmt, paramCount } from "./format.ts";
 import type { InlineLibrary } from "./libraries.ts";
 import {
   correlationLines,
@@ -117,7 +117,7 @@ function statisticsTables(analysis: Analysis): string {
     slope: fixed(s.result.fit?.slope),
     CI: s.result.fit ? `[${fixed(s.result.fit.ci.low)}, ${fixed(s.result.fit.ci.high)}]` : "—",
     "R²": fixed(s.result.fit?.r2),
-    points: s.points.map((p) => `${p.model} ${fmt(p.params)}: ${fmt(p.value)}`).join("; "),
+    points: s.points.map((p) => `${p.model} (${paramCount(p.params)}): ${fmt(p.value)}`).join("; "),
     notes: s.result.note ?? "",
     excluded: s.excluded.join("; "),
   }));
