@@ -298,14 +298,17 @@ async function cmdRun(
   );
   if (nFail > 0) {
     print("\nfailures:");
-    for (const f of summary.failed) {
+    for (const f of summary.failed.slice(0, 20)) {
       print(`  ${f.inst.id}: ${f.error}`);
       print(`    log: ${path.relative(Deno.cwd(), f.logPath)}`);
       for (const l of logTail(f.logPath, 8)) print(`    | ${l}`);
     }
+    if (nFail > 20) print(`  … and ${nFail - 20} more failures (see \`status\`)`);
   }
   if (summary.skipped.length > 0) {
-    print(`\nskipped (an input failed): ${summary.skipped.map((i) => i.id).join(", ")}`);
+    const ids = summary.skipped.map((i) => i.id);
+    const more = ids.length > 10 ? `, … and ${ids.length - 10} more` : "";
+    print(`\nskipped (an input failed): ${ids.slice(0, 10).join(", ")}${more}`);
   }
   if (summary.interrupted) return 130;
   return nFail > 0 || summary.skipped.length > 0 ? 1 : 0;

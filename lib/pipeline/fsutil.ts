@@ -41,8 +41,16 @@ export function tempName(tag = "t"): string {
   }`;
 }
 
-/** Writes a file atomically and durably: temp file in `tmpDir`, fsync, rename, fsync dir. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, tmpDir?: string): void {
+/**
+ * Writes a file atomically: temp file in `tmpDir`, rename. With `durable` (default), the data
+ * and the rename are fsynced too.
+ */
+export function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  tmpDir?: string,
+  durable = true,
+): void {
   const dir = path.dirname(file);
   const tmp = path.join(tmpDir ?? dir, `.${path.basename(file)}.${tempName()}`);
   const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
@@ -50,12 +58,12 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, tmpDir?
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     let off = 0;
     while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
+    if (durable) f.syncSync();
   } finally {
     f.close();
   }
   Deno.renameSync(tmp, file);
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 /** Streams a file through sha256. */

@@ -61,7 +61,12 @@ export function resultPath(store: Store, key: string): string {
 export function writeSpec(store: Store, spec: InstanceSpec): void {
   const dir = store.workDir(spec.key);
   Deno.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(specPath(store, spec.key), JSON.stringify(spec, null, 1) + "\n", store.tmp);
+  writeFileAtomic(
+    specPath(store, spec.key),
+    JSON.stringify(spec, null, 1) + "\n",
+    store.tmp,
+    false,
+  );
 }
 
 /** Finds the exported stage definition of a kind in a module namespace. */
@@ -105,7 +110,7 @@ export async function executeInstance(
   const state = new StateCache(store.stateFile).load();
   const finish = (r: Omit<InstanceResult, "state" | "seconds">): InstanceResult => {
     const result: InstanceResult = { ...r, seconds: seconds(), state: state.added() };
-    writeFileAtomic(resultPath(store, key), JSON.stringify(result) + "\n", store.tmp);
+    writeFileAtomic(resultPath(store, key), JSON.stringify(result) + "\n", store.tmp, false);
     keyLock.unlockSync();
     keyLock.close();
     logFile.close();
@@ -131,7 +136,12 @@ export async function executeInstance(
     }
     const mod = await import(spec.module) as Record<string, unknown>;
     const stage = findStage(mod, spec.kind);
-    if (!stage) throw new Error(`module ${spec.module} exports no stage of kind "${spec.kind}"`);
+    if (!stage) {
+      throw new Error(
+        `module ${spec.module} exports no stage of kind "${spec.kind}" ` +
+          "(export it: `export const stage = defineStage({...})`)",
+      );
+    }
     const params = stage.params.parse(spec.params);
     const ctx: StageContext<unknown> = {
       params,
