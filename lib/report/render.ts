@@ -57,13 +57,22 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
-/** Rasterizes an SVG document to PNG at `scale` times its size, with DejaVu Sans as the font. */
-export function svgToPng(
+/** A rasterized SVG: the PNG file and the raw RGBA pixels. */
+export interface Raster {
+  png: Uint8Array;
+  width: number;
+  height: number;
+  /** RGBA, row-major, `width * height * 4` bytes. */
+  pixels: Uint8Array;
+}
+
+/** Rasterizes an SVG document at `scale` times its size on white, with DejaVu Sans as the font. */
+export function rasterizeSvg(
   svg: string,
   options: { scale?: number; fontFile?: string } = {},
-): Uint8Array {
+): Raster {
   const fontFile = requireFont(options.fontFile ?? DEJAVU_SANS);
-  // Read the bytes once here, so that a missing or unreadable file fails loudly.
+  // Read the bytes once here, so that an unreadable file fails loudly rather than dropping text.
   readFileSync(fontFile);
   const resvg = new Resvg(svg, {
     fitTo: { mode: "zoom", value: options.scale ?? 2 },
@@ -75,5 +84,19 @@ export function svgToPng(
       sansSerifFamily: FONT,
     },
   });
-  return resvg.render().asPng();
+  const image = resvg.render();
+  return {
+    png: image.asPng(),
+    width: image.width,
+    height: image.height,
+    pixels: new Uint8Array(image.pixels),
+  };
+}
+
+/** Rasterizes an SVG document to PNG (see `rasterizeSvg`). */
+export function svgToPng(
+  svg: string,
+  options: { scale?: number; fontFile?: string } = {},
+): Uint8Array {
+  return rasterizeSvg(svg, options).png;
 }
