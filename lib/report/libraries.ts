@@ -17,9 +17,9 @@ export interface InlineLibrary {
 }
 
 const BUILDS = [
-  { name: "vega", file: "vega.min.js", global: "vega" },
-  { name: "vega-lite", file: "vega-lite.min.js", global: "vegaLite" },
-  { name: "vega-embed", file: "vega-embed.min.js", global: "vegaEmbed" },
+  { name: "vega", file: "vega.min.js" },
+  { name: "vega-lite", file: "vega-lite.min.js" },
+  { name: "vega-embed", file: "vega-embed.min.js" },
 ] as const;
 
 /** Makes script text safe inside an inline `<script>`: no source maps, no `</script`. */
@@ -46,8 +46,11 @@ export function readLibraries(): InlineLibrary[] {
     const path = join(dirname(entry), file);
     if (!existsSync(path)) throw new Error(`UMD build of ${name} not found at ${path}`);
     const code = readFileSync(path, "utf8");
-    const version = code.match(/version\s*=\s*"(\d+\.\d+\.\d+)"/)?.[1] ??
-      code.match(/"(\d+\.\d+\.\d+)"/)?.[1] ?? "unknown";
+    // The package's own package.json (one level above `build/`) gives the version.
+    const manifest = join(dirname(dirname(entry)), "package.json");
+    const version = existsSync(manifest)
+      ? String(JSON.parse(readFileSync(manifest, "utf8")).version)
+      : "unknown";
     return { name, version, code: inlineSafe(code) };
   });
 }

@@ -160,10 +160,13 @@ export function summaryRows(
   );
 }
 
-/** Writes rows as CSV (RFC 4180 quoting; nulls as empty fields). */
+/**
+ * Writes rows as CSV (RFC 4180 quoting; nulls as empty fields; no trailing newline, so that
+ * arquero's `fromCSV` reads back exactly these rows).
+ */
 export function toCsv(rows: object[]): string {
   if (rows.length === 0) return "";
-  return aq.from(rows).toCSV() + "\n";
+  return aq.from(rows).toCSV();
 }
 
 /** Seconds as `1 h 05 min`, `3 min 20 s` or `12 s`. */

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readResults, validateReportData } from "../../lib/report/load_results.ts";
+import { FIXTURE_DIR, loadFixture, rawFixture, tempDir } from "./helpers.ts";
+
+Deno.test("the fixture is valid and covers what the report must handle", () => {
+  const d = loadFixture();
+  assert.equal(d.thresholds.length, 30);
+  const methods = new Set(d.points.map((p) => p.method));
+  assert.deepEqual([...methods].sort(), ["did", "full", "lora", "said"]);
+  assert.ok(new Set(d.points.map((p) => p.seed)).size >= 2, "several seeds");
+  assert.equal(
+    new Set(d.thresholds.filter((t) => t.task === "anli").map((t) => t.modelParams)).size,
+    4,
+  );
+  assert.ok(d.thresholds.some((t) => t.value === null), "a sweep that never reaches the target");
+  assert.ok(d.thresholds.some((t) => t.baselineSource === "reference"));
+  assert.equal(new Set(d.thresholds.map((t) => t.pretrainSteps).filter((s) => s)).size, 3);
+  assert.ok(d.points.some((p) => p.runs.some((r) => r.status === "diverged")));
+});
+
+Deno.test("a wrong type is reported with the file, the index and the key", () => {
+  const raw = rawFixture();
+  (raw.thresholds[3] as Record<string, unknown>).baseline = "0.9";
+  assert.throws(
+    () => validateReportData(raw, "in"),
+    (e: Error) => {
+      assert.match(e.message, /in\/thresholds\.json: \[3\]\.baseline: .*expected number/);
+      return true;
+    },
+  );
+  const raw2 = rawFixture();
+  // deno-lint-ignore no-explicit-any
+  (raw2.points[5] as any).runs[1].status = "exploded";
+  assert.throws(() => validateReportData(raw2, "in"), /in\/points\.json: \[5\]\.runs\[1\]\.status/);
+  const raw3 = rawFixture();
+  // deno-lint-ignore no-explicit-any
+  delete (raw3.provenance as any).hardware.cores;
+  assert.throws(() => validateReportData(raw3, "in"), /in\/provenance\.json: hardware\.cores/);
+});
+
+Deno.test("duplicate thresholds and bad fractions are refused", () => {
+  const raw = rawFixture();
+  raw.thresholds.push(raw.thresholds[0]);
+  assert.throws(
+    () => validateReportData(raw, "in"),
+    /\[30\] duplicates \[0\] \(roberta-large\/mrpc\/did\)/,
+  );
+  const raw2 = rawFixture();
+  (raw2.thresholds[1] as Record<string, unknown>).fraction = 90;
+  assert.throws(
+    () => validateReportData(raw2, "in"),
+    /\[1\]\.fraction: expected a number in \(0, 1\]/,
+  );
+});
+
+Deno.test("missing files and invalid JSON name the file", () => {
+  const dir = tempDir();
+  assert.throws(() => readResults(dir), new RegExp(`${join(dir, "points.json")} cannot be read`));
+  mkdirSync(dir, { recursive: true });
+  for (const f of ["points.json", "thresholds.json", "provenance.json"]) {
+    writeFileSync(join(dir, f), Deno.readTextFileSync(join(FIXTURE_DIR, f)));
+  }
+  writeFileSync(join(dir, "thresholds.json"), "[{");
+  assert.throws(() => readResults(dir), /thresholds\.json is not valid JSON/);
+  Deno.removeSync(dir, { recursive: true });
+});
