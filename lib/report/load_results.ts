@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import type { PointResult, ThresholdResult } from "../results/types.ts";
@@ -105,4 +105,21 @@ export function readResults(dir: string): ReportData {
     },
     dir,
   );
+}
+
+/**
+ * Validates `data` and writes it as a `results` directory (the report stage's input), each
+ * file written to a temp name and renamed, so a reader never sees a half-written file.
+ */
+export function writeResults(dir: string, data: ReportData): void {
+  const valid = validateReportData(data, dir);
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, value: unknown) => {
+    const tmp = join(dir, `.${name}.tmp`);
+    writeFileSync(tmp, JSON.stringify(value, null, 1) + "\n");
+    renameSync(tmp, join(dir, name));
+  };
+  write(RESULT_FILES.points, valid.points);
+  write(RESULT_FILES.thresholds, valid.thresholds);
+  write(RESULT_FILES.provenance, valid.provenance);
 }

@@ -197,10 +197,18 @@ export function maxSizes(thresholds: ThresholdResult[]): Map<string, number> {
 /** The summary as a display table: readable numbers, "> max" for thresholds not reached. */
 export function summaryDisplay(rows: SummaryRow[], thresholds: ThresholdResult[]): Table {
   const max = maxSizes(thresholds);
+  const upperBound = new Set(
+    thresholds.filter((t) =>
+      t.perSeed.length > 0 && t.perSeed.every((s) => s.crossing === "first-point")
+    ).map((t) => rowKey(t.model, t.pretrainSteps, t.task) + t.method),
+  );
   const cell = (row: SummaryRow, method: "did" | "said" | "lora", v: number | null) => {
-    const m = max.get(rowKey(row.model, row.pretrain_steps ?? undefined, row.task) + method);
+    const k = rowKey(row.model, row.pretrain_steps ?? undefined, row.task) + method;
+    const m = max.get(k);
     if (m === undefined) return "—";
-    return v === null ? `not reached (> ${fmt(m)})` : fmt(v);
+    if (v === null) return `not reached (> ${fmt(m)})`;
+    // The grid's smallest size already reached the target: the true threshold may be lower.
+    return upperBound.has(k) ? `≤ ${fmt(v)}` : fmt(v);
   };
   return aq.from(rows.map((r) => ({
     model: r.pretrain_steps === null ? r.model : `${r.model} (${r.pretrain_steps} steps)`,

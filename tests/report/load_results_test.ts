@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { readResults, validateReportData } from "../../lib/report/load_results.ts";
-import { FIXTURE_DIR, loadFixture, rawFixture, tempDir } from "./helpers.ts";
+import { dirname, join } from "node:path";
+import { collectCodeVersion, collectHardware } from "../../lib/report/collect_provenance.ts";
+import { readResults, validateReportData, writeResults } from "../../lib/report/load_results.ts";
+import { FIXTURE_DIR, loadFixture, rawFixture, REPO_ROOT, tempDir } from "./helpers.ts";
 
 Deno.test("the fixture is valid and covers what the report must handle", () => {
   const d = loadFixture();
@@ -65,4 +66,25 @@ Deno.test("missing files and invalid JSON name the file", () => {
   writeFileSync(join(dir, "thresholds.json"), "[{");
   assert.throws(() => readResults(dir), /thresholds\.json is not valid JSON/);
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("writeResults writes a directory that readResults reads back unchanged", () => {
+  const d = loadFixture();
+  const dir = join(tempDir(), "results");
+  writeResults(dir, d);
+  assert.deepEqual(readResults(dir), d);
+  assert.throws(
+    () => writeResults(join(dir, "bad"), { ...d, thresholds: [{ model: 1 }] } as never),
+    /bad\/thresholds\.json: \[0\]\.model/,
+  );
+  Deno.removeSync(dirname(dir), { recursive: true });
+});
+
+Deno.test("provenance helpers describe this machine and the git version", async () => {
+  const hw = collectHardware();
+  assert.ok(hw.cores >= 1 && hw.memoryGiB > 0 && hw.cpuModel.length > 0);
+  const code = await collectCodeVersion(REPO_ROOT);
+  assert.match(code.commit, /^[0-9a-f]{40}$/);
+  assert.equal(code.dirty, code.describe.endsWith("-dirty"));
+  await assert.rejects(collectCodeVersion("/"), /git .* failed in \//);
 });

@@ -79,3 +79,14 @@ Deno.test("the Markdown summary marks reference baselines and thresholds not rea
   assert.equal(duration(200), "3 min 20 s");
   assert.equal(duration(12), "12 s");
 });
+
+Deno.test("a threshold reached at the grid's first point is shown as an upper bound", () => {
+  const thresholds = data.thresholds.map((t) =>
+    t.model === "roberta-large" && t.task === "sst2" && t.method === "lora"
+      ? { ...t, perSeed: t.perSeed.map((s) => ({ ...s, crossing: "first-point" as const })) }
+      : t
+  );
+  const md = summaryMarkdownTable(summaryRows(data.points, thresholds, "value"), thresholds);
+  const sst2 = md.split("\n").find((l) => l.includes("|sst2|"))!;
+  assert.match(sst2, /\|≤ 2\|/);
+});
