@@ -12,7 +12,7 @@ import { errorMessage, PipelineError } from "./errors.ts";
 import { type Executor, InProcessExecutor, LocalExecutor } from "./executor.ts";
 import { resultPath } from "./instance_exec.ts";
 import { lockPathFor, readLock } from "./lock_file.ts";
-import type { Planner } from "./planner.ts";
+import { PlanError, type Planner } from "./planner.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
@@ -128,6 +128,10 @@ function load(p: Parsed, opts: MainOptions): Loaded {
     refs = opts.planner.plan(config.experiment);
   } catch (e) {
     if (e instanceof PipelineError) throw e;
+    if (e instanceof PlanError) {
+      const where = config.locate(["experiment", ...e.path]);
+      throw new PipelineError(`${where}: ${e.message}`);
+    }
     throw new PipelineError(
       `${path.relative(Deno.cwd(), config.file)}: planning failed: ${errorMessage(e)}`,
     );

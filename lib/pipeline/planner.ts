@@ -23,3 +23,13 @@ export interface Planner<E = unknown> {
   /** The root instances; their inputs are expanded recursively by the engine. */
   plan(experiment: E): PlannedRef[];
 }
+
+/**
+ * An error a planner throws about one place in the `experiment:` section; the CLI prints it as
+ * `file:line:col: experiment.<path>: message`.
+ */
+export class PlanError extends Error {
+  constructor(readonly path: (string | number)[], readonly detail: string) {
+    super(`experiment.${path.join(".")}: ${detail}`);
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * idim's planner: expands the `experiment:` section of a config into the DAG's root instance —
+ * the report — whose inputs reach every threshold, lr-search point, training run, exported
+ * graph, tokenized dataset, dataset and model. Identical references are one instance, so a
+ * model, dataset or graph shared by many runs is built once.
+ *
+ * @module
+ */
+import { PlanError, type PlannedRef, type Planner } from "../pipeline/planner.ts";
+import type { InstanceRef, Json } from "../pipeline/stage.ts";
+import { taskSpec } from "../data/tasks.ts";
+import {
+  type Experiment,
+  experimentSchema,
+  type ModelSpec,
+  TRAIN_DEFAULTS,
+  type TrainSettings,
+} from "./experiment_schema.ts";
+
+type Sweep = "did" | "said" | "lora";
+type Params = Record<string, Json>;
+
+/** Drops `undefined` values so references hash the same however they were written. */
+function clean(o: Record<string, Json | undefined>): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** A model the sweeps fine-tune: its display name, instance and pretraining steps. */
+export interface PlannedModel {
+  name: string;
+  ref: InstanceRef;
+  pretrainSteps?: number;
+}
+
+/** The embedded tokenizer instance of a pretrained model. */
+function embeddedTokenizerRef(vocabSize: number | null): InstanceRef {
+  return { kind: "embedded-tokenizer", params: { vocab_size: vocabSize } };
+}
+
+/** The pretraining checkpoints of a pretrained model, chained so each continues the last. */
+export function pretrainChain(name: string, spec: Extract<ModelSpec, { source: "pretrain" }>) {
+  const steps = [...new Set(spec.checkpoints)].sort((a, b) => a - b);
+  const last = steps[steps.length - 1];
+  const refs = new Map<number, InstanceRef>();
+  let from: InstanceRef | undefined;
+  for (const s of steps) {
+    const ref: InstanceRef = {
+      kind: "pretrain",
+      params: clean({
+        name,
+        tokenizer: embeddedTokenizerRef(spec.vocab_size) as unknown as Json,
+        hidden: spec.hidden,
+        layers: spec.layers,
+        heads: spec.heads,
+        intermediate: spec.intermediate,
+        max_position: spec.max_position,
+        batch: spec.batch,
+        seq: spec.seq,
+        lr: spec.lr,
+        schedule_steps: last,
+        max_sentences: spec.max_sentences,
+        seed: spec.seed,
+        steps: s,
+        from: from as unknown as Json,
+      }),
+    };
+    refs.set(s, ref);
+    from = ref;
+  }
+  return refs;
+}
+
+/** The model instance(s) of one configured model: one per used checkpoint when pretrained. */
+export function modelRefs(name: string, spec: ModelSpec): Map<number | null, PlannedModel> {
+  if (spec.source === "hub") {
+    return new Map([[null, {
+      name,
+      ref: {
+        kind: "download-model",
+        params: clean({
+          name,
+          source: "hub",
+          repo: spec.repo,
+          revision: spec.revision,
+          tokenizerFiles: spec.tokenizer_files,
+        }),
+      },
+    }]]);
+  }
+  if (spec.source === "local") {
+    return new Map([[null, {
+      name,
+      ref: { kind: "download-model", params: { name, source: "local", path: spec.path } },
+    }]]);
+  }
+  const out = new Map<number | null, PlannedModel>();
+  for (const [steps, ref] of pretrainChain(name, spec)) {
+    out.set(steps, { name: `${name}@${steps}`, ref, pretrainSteps: steps });
+  }
+  return out;
+}
+
+/** The checkpoint of a model that the main sweeps use. */
+function mainModel(name: string, spec: ModelSpec): PlannedModel {
+  const refs = modelRefs(name, spec);
+  if (spec.source !== "pretrain") return refs.get(null)!;
+  const steps = spec.use_checkpoint ?? Math.max(...spec.checkpoints);
+  const m = refs.get(steps);
+  if (!m) {
+    throw new Error(
+      `experiment.models.${name}.use_checkpoint: ${steps} is not one of checkpoints ` +
+        `[${spec.checkpoints.join(", ")}]`,
+    );
+  }
+  return m;
+}
+
+/** Number of labels of a configured task. */
+export function numLabels(dataset: string, labels?: string): number {
+  const spec = taskSpec(dataset);
+  if (spec.source === "hub") return spec.labelNames.length;
+  if (dataset === "brown-genre") return labels === "coarse4" ? 4 : 15;
+  return 2;
+}
+
+/** Plans the experiment. */
+export class IdimPlan {
+  constructor(readonly exp: Experiment) {}
+
+  /** Settings for a method on a task: defaults < train < method section < task.train. */
+  settings(method: "full" | Sweep, task: string): TrainSettings {
+    const section = this.exp[method] ?? {};
+    const pick = (o: Record<string, unknown> | undefined) =>
+      Object.fromEntries(
+        Object.entries(o ?? {}).filter(([k, v]) =>
+          v !== undefined && k in TRAIN_DEFAULTS || k === "steps" || k === "epochs" ||
+          k === "checkpoint_every"
+        ),
+      );
+    const merged = {
+      ...TRAIN_DEFAULTS,
+      ...pick(this.exp.train),
+      ...pick(section as Record<string, unknown>),
+      ...pick(this.exp.tasks[task]?.train),
+    } as TrainSettings;
+    if (merged.steps === undefined && merged.epochs === undefined) merged.steps = 1000;
+    if (merged.steps !== undefined && merged.epochs !== undefined) {
+      // The more specific section wins: a method's or task's `epochs` replaces a global `steps`.
+      const specific = {
+        ...pick(section as Record<string, unknown>),
+        ...pick(this.exp.tasks[task]?.train),
+      };
+      if ("epochs" in specific && !("steps" in specific)) delete merged.steps;
+      else delete merged.epochs;
+    }
+    return merged;
+  }
+
+  datasetRef(task: string): InstanceRef {
+    const t = this.exp.tasks[task];
+    return {
+      kind: "download-dataset",
+      params: clean({
+        task: t.dataset ?? task,
+        repo: t.repo,
+        config: t.config,
+        revision: t.revision,
+        policy: this.exp.policy,
+        select_fraction: this.exp.select_fraction,
+        n_train: t.n_train ?? null,
+        n_select: t.n_select ?? null,
+        n_report: t.n_report ?? null,
+        seed: this.exp.data_seed,
+        labels: t.labels,
+      }),
+    };
+  }
+
+  tokenizeRef(model: PlannedModel, task: string): InstanceRef {
+    return {
+      kind: "tokenize",
+      params: {
+        dataset: this.datasetRef(task) as unknown as Json,
+        tokenizer: model.ref as unknown as Json,
+        max_length: this.exp.tasks[task].max_length,
+      },
+    };
+  }
+
+  exportRef(
+    model: PlannedModel,
+    task: string,
+    method: "full" | Sweep,
+    size: number | undefined,
+    seed: number,
+  ): InstanceRef {
+    const s = this.settings(method, task);
+    const t = this.exp.tasks[task];
+    const extra: Record<string, Json | undefined> = {};
+    if (method === "did" || method === "said") extra.projection = this.exp[method]!.projection;
+    if (method === "said") extra.lambdaPer = this.exp.said!.lambda_per;
+    if (method === "lora") {
+      extra.loraAlpha = this.exp.lora!.alpha;
+      extra.loraTargets = this.exp.lora!.targets;
+      extra.rslora = this.exp.lora!.rslora;
+    }
+    return {
+      kind: "export-graphs",
+      params: clean({
+        model: model.ref as unknown as Json,
+        method,
+        size,
+        batch: s.batch,
+        seq: t.max_length,
+        numLabels: numLabels(t.dataset ?? task, t.labels),
+        // lr, warm-up and schedule length are graph inputs fed by each run, so one graph serves
+        // every lr and step count; the numbers here are only the inputs' defaults.
+        optimizer: {
+          type: "adamw",
+          weightDecay: s.weight_decay,
+          clipNorm: s.clip_norm,
+          schedule: { warmupSteps: 0, totalSteps: 1 },
+        },
+        seed,
+        dropout: s.dropout,
+        ...extra,
+      }),
+    };
+  }
+
+  /** The lr-search point of (model, task, method, size, seed): its lr grid's runs. */
+  pointRef(
+    model: PlannedModel,
+    task: string,
+    method: "full" | Sweep,
+    size: number | undefined,
+    seed: number,
+  ): InstanceRef {
+    const s = this.settings(method, task);
+    const kind = method === "full"
+      ? "train-full"
+      : method === "lora"
+      ? "train-lora"
+      : "train-subspace";
+    const sizeKey = method === "lora" ? { r: size } : method === "full" ? {} : { d: size };
+    const train: InstanceRef = {
+      kind,
+      params: clean({
+        model: model.name,
+        task,
+        method,
+        ...sizeKey,
+        graphs: this.exportRef(model, task, method, size, seed) as unknown as Json,
+        data: this.tokenizeRef(model, task) as unknown as Json,
+        pretrainSteps: model.pretrainSteps,
+        seed,
+        steps: s.steps,
+        epochs: s.epochs,
+        warmupRatio: s.warmup_ratio,
+        decay: s.decay,
+        evalEvery: s.eval_every,
+        checkpointEvery: s.checkpoint_every,
+        threads: this.exp.threads,
+      }),
+    };
+    return {
+      kind: "lr-search",
+      params: { train: train as unknown as Json, lrs: this.exp[method]!.lr },
+    };
+  }
+
+  /** The d90 / r90 instance of one (model, task, method), and the points it reads. */
+  thresholdRef(model: PlannedModel, task: string, method: Sweep) {
+    const section = this.exp[method]!;
+    const grid = "d" in section ? section.d : section.r;
+    const ref = this.exp.tasks[task].reference_baseline;
+    const baselinePoints = this.exp.seeds.map((seed) =>
+      this.pointRef(model, task, "full", undefined, seed)
+    );
+    const points = this.exp.seeds.flatMap((seed) =>
+      grid.map((size) => ({ size, seed, point: this.pointRef(model, task, method, size, seed) }))
+    );
+    const threshold: InstanceRef = {
+      kind: this.exp.search === "adaptive" ? "threshold-search" : "threshold",
+      params: {
+        model: model.name,
+        task,
+        method,
+        fraction: this.exp.fraction,
+        baseline:
+          (ref !== undefined ? { reference: ref } : { points: baselinePoints }) as unknown as Json,
+        points: points as unknown as Json,
+      },
+    };
+    return { threshold, baselinePoints: ref !== undefined ? [] : baselinePoints, points };
+  }
+
+  /** Every (model, task, method) to measure, main sweeps and the pretraining effect. */
+  studies(): { model: PlannedModel; task: string; method: Sweep; origin: (string | number)[] }[] {
+    const out: { model: PlannedModel; task: string; method: Sweep; origin: (string | number)[] }[] =
+      [];
+    const configured = (["did", "said", "lora"] as Sweep[]).filter((m) => this.exp[m]);
+    this.exp.sets.forEach((set, i) => {
+      const methods = set.methods ?? configured;
+      for (const m of methods) {
+        if (!this.exp[m]) {
+          throw new PlanError(["sets", i, "methods"], `method ${m} has no experiment.${m} section`);
+        }
+      }
+      for (const name of set.models) {
+        const spec = this.exp.models[name];
+        if (!spec) throw new PlanError(["sets", i, "models"], `unknown model "${name}"`);
+        for (const task of set.tasks) {
+          if (!this.exp.tasks[task]) {
+            throw new PlanError(["sets", i, "tasks"], `unknown task "${task}"`);
+          }
+          for (const method of methods) {
+            out.push({ model: mainModel(name, spec), task, method, origin: ["sets", i] });
+          }
+        }
+      }
+    });
+    const effect = this.exp.pretraining_effect;
+    if (effect) {
+      const spec = this.exp.models[effect.model];
+      if (!spec) {
+        throw new PlanError(["pretraining_effect", "model"], `unknown model "${effect.model}"`);
+      }
+      if (spec.source !== "pretrain") {
+        throw new PlanError(
+          ["pretraining_effect", "model"],
+          `model "${effect.model}" is not pretrained by the pipeline (source: ${spec.source})`,
+        );
+      }
+      for (const m of effect.methods) {
+        if (!this.exp[m]) {
+          throw new PlanError(
+            ["pretraining_effect", "methods"],
+            `method ${m} has no experiment.${m} section`,
+          );
+        }
+      }
+      for (const model of modelRefs(effect.model, spec).values()) {
+        for (const task of effect.tasks) {
+          if (!this.exp.tasks[task]) {
+            throw new PlanError(["pretraining_effect", "tasks"], `unknown task "${task}"`);
+          }
+          for (const method of effect.methods) {
+            out.push({ model, task, method, origin: ["pretraining_effect"] });
+          }
+        }
+      }
+    }
+    const seen = new Set<string>();
+    return out.filter((s) => {
+      const k = `${s.model.name}/${s.task}/${s.method}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
+  /** The report instance: the DAG's root. */
+  plan(): PlannedRef[] {
+    const thresholds: InstanceRef[] = [];
+    const points: InstanceRef[] = [];
+    const pointKeys = new Set<string>();
+    const addPoint = (p: InstanceRef) => {
+      const k = JSON.stringify(p);
+      if (!pointKeys.has(k)) {
+        pointKeys.add(k);
+        points.push(p);
+      }
+    };
+    for (const s of this.studies()) {
+      const t = this.thresholdRef(s.model, s.task, s.method);
+      thresholds.push(t.threshold);
+      t.baselinePoints.forEach(addPoint);
+      if (this.exp.search === "grid") t.points.forEach((p) => addPoint(p.point));
+    }
+    const collect: InstanceRef = {
+      kind: "collect-results",
+      params: { thresholds: thresholds as unknown as Json, points: points as unknown as Json },
+    };
+    const report: PlannedRef = {
+      kind: "report",
+      params: clean({
+        results: collect as unknown as Json,
+        title: this.exp.report.title ?? `idim: ${this.exp.name}`,
+        bootstrapResamples: this.exp.report.bootstrap_resamples,
+      }),
+      origin: ["report"],
+    };
+    return [report];
+  }
+}
+
+/** The planner `pipeline.ts` hands to the engine. */
+export const idimPlanner: Planner<Experiment> = {
+  schema: experimentSchema,
+  plan: (exp) => new IdimPlan(exp).plan(),
+};

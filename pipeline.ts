@@ -1,0 +1,17 @@
+/**
+ * The idim command line. `deno task pipeline` runs the default experiment (`pipeline.yaml`);
+ * `deno task pipeline <command> ...` runs any command (`run`, `status`, `dag`, `show`, `gc`);
+ * arguments that do not start with a command are `run`'s.
+ *
+ * @module
+ */
+import { main } from "./lib/pipeline/cli.ts";
+import { idimPlanner } from "./lib/plan/idim_planner.ts";
+import { stages } from "./stages/mod.ts";
+
+const COMMANDS = new Set(["run", "status", "dag", "show", "gc", "help", "--help", "-h"]);
+
+if (import.meta.main) {
+  const args = COMMANDS.has(Deno.args[0]) ? Deno.args : ["run", ...Deno.args];
+  Deno.exit(await main(args, { planner: idimPlanner, stages, defaultConfig: "pipeline.yaml" }));
+}
