@@ -21,7 +21,7 @@ import {
   scalingLines,
   statisticDescription,
 } from "./markdown.ts";
-import type { Provenance } from "./provenance.ts";
+import { hardwareRecorded, type Provenance } from "./provenance.ts";
 import { htmlTable, summaryHtmlTable, type SummaryRow } from "./tables.ts";
 
 /** Escapes text for HTML element content and attribute values. */
@@ -143,7 +143,12 @@ function provenanceSection(p: Provenance, thresholds: ThresholdResult[]): string
   }
   const hw = p.hardware;
   const policy = p.evaluationPolicy;
-  return `<h3>Code and configuration</h3>
+  const missing = p.missing
+    ? `<p class="note" id="provenance-missing"><strong>Provenance incomplete:</strong> ${
+      escapeHtml(p.missing)
+    }</p>`
+    : "";
+  return `${missing}<h3>Code and configuration</h3>
 <ul><li>Code version: <code>${escapeHtml(p.code.describe)}</code> (commit <code>${
     escapeHtml(p.code.commit)
   }</code>${p.code.dirty ? ", with uncommitted changes" : ""})</li>
@@ -151,7 +156,11 @@ function provenanceSection(p: Provenance, thresholds: ThresholdResult[]): string
 ${p.createdAt ? `<li>Results collected: ${escapeHtml(p.createdAt)}</li>` : ""}</ul>
 <pre id="config-text">${escapeHtml(p.config.text)}</pre>
 <h3>Hardware and execution provider</h3>
-<ul><li>CPU: ${escapeHtml(hw.cpuModel)}, ${hw.cores} cores, ${hw.memoryGiB} GiB memory</li>
+<ul><li>CPU: ${
+    hardwareRecorded(p)
+      ? `${escapeHtml(hw.cpuModel)}, ${hw.cores} cores, ${hw.memoryGiB} GiB memory`
+      : "not recorded"
+  }</li>
 ${hw.gpus && hw.gpus.length > 0 ? `<li>GPUs: ${escapeHtml(hw.gpus.join(", "))}</li>` : ""}
 ${hw.os ? `<li>OS: ${escapeHtml(hw.os)}</li>` : ""}
 ${hw.executor ? `<li>Executor: ${escapeHtml(hw.executor)}</li>` : ""}

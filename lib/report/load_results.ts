@@ -6,15 +6,25 @@
  * - `thresholds.json`: `ThresholdResult[]` (d90 / r90 per model, task and method),
  * - `provenance.json`: `Provenance`.
  *
+ * The single-file layout written by the `collect-results` stage is accepted too:
+ * `results.json` = `{ policy: string, thresholds: ThresholdResult[], points: PointResult[] }`
+ * (records may carry their instance `key`), with `provenance.json` optional: without it the
+ * report says which provenance was not recorded and derives the rest from the records.
+ *
  * Any problem is reported with the file and the key that is wrong; nothing is written.
  *
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import type { PointResult, ThresholdResult } from "../results/types.ts";
-import { type Provenance, provenanceSchema } from "./provenance.ts";
+import {
+  derivedProvenance,
+  type Provenance,
+  type ProvenanceInstance,
+  provenanceSchema,
+} from "./provenance.ts";
 import { describeIssues, pointResultSchema, thresholdResultSchema } from "./results_schema.ts";
 
 /** The file names in a `results` directory. */
@@ -22,6 +32,8 @@ export const RESULT_FILES = {
   points: "points.json",
   thresholds: "thresholds.json",
   provenance: "provenance.json",
+  /** The `collect-results` stage's single file: `{ policy, thresholds, points }`. */
+  collected: "results.json",
 } as const;
 
 /** Everything the report is computed from. */
@@ -95,16 +107,77 @@ export function validateReportData(
   return { points, thresholds, provenance };
 }
 
-/** Reads `points.json`, `thresholds.json` and `provenance.json` from `dir` and validates them. */
+/**
+ * Reads a results directory and validates it: `points.json` + `thresholds.json` +
+ * `provenance.json`, or `collect-results`' `results.json` (+ optional `provenance.json`).
+ */
 export function readResults(dir: string): ReportData {
+  const provenancePath = join(dir, RESULT_FILES.provenance);
+  const collectedPath = join(dir, RESULT_FILES.collected);
+  if (!existsSync(join(dir, RESULT_FILES.points)) && existsSync(collectedPath)) {
+    const doc = readJson(collectedPath);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      throw new Error(`${collectedPath}: expected an object { policy, thresholds, points }`);
+    }
+    const { policy, thresholds, points } = doc as Record<string, unknown>;
+    if (policy !== undefined && typeof policy !== "string") {
+      throw new Error(`${collectedPath}: policy: expected a string`);
+    }
+    const parsed = {
+      points: parse(`${collectedPath} points`, pointResultSchema.array(), points) as PointResult[],
+      thresholds: parse(
+        `${collectedPath} thresholds`,
+        thresholdResultSchema.array(),
+        thresholds,
+      ) as ThresholdResult[],
+    };
+    const provenance = existsSync(provenancePath)
+      ? readJson(provenancePath)
+      : derivedFromRecords(parsed, typeof policy === "string" ? policy : null);
+    return validateReportData({ ...parsed, provenance }, dir);
+  }
   return validateReportData(
     {
       points: readJson(join(dir, RESULT_FILES.points)),
       thresholds: readJson(join(dir, RESULT_FILES.thresholds)),
-      provenance: readJson(join(dir, RESULT_FILES.provenance)),
+      provenance: readJson(provenancePath),
     },
     dir,
   );
+}
+
+function derivedFromRecords(
+  data: { points: PointResult[]; thresholds: ThresholdResult[] },
+  policy: string | null,
+): Provenance {
+  const instances: ProvenanceInstance[] = [];
+  const keyOf = (r: object) => {
+    const k = (r as { key?: unknown }).key;
+    return typeof k === "string" && k !== "" ? k : null;
+  };
+  for (const t of data.thresholds) {
+    const key = keyOf(t);
+    if (key !== null) {
+      instances.push({ kind: "threshold", label: `${t.model}/${t.task}/${t.method}`, key });
+    }
+  }
+  for (const p of data.points) {
+    const key = keyOf(p);
+    const label = `${p.model}/${p.task}/${p.method}/size=${p.size ?? "full"}/seed=${p.seed}`;
+    if (key !== null) instances.push({ kind: "point", label, key });
+    for (const r of p.runs) {
+      if (r.key !== undefined) {
+        instances.push({ kind: "run", label: `${label}/lr=${r.lr}`, key: r.key });
+      }
+    }
+  }
+  const providers = [...new Set(data.points.flatMap((p) => p.runs.map((r) => r.provider)))];
+  return derivedProvenance({
+    instances,
+    providers,
+    policy,
+    reason: "no provenance.json in the results input",
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { ThresholdResult } from "../results/types.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import { correlationNotes, correlationText, slopeText } from "./format.ts";
-import type { Provenance } from "./provenance.ts";
+import { hardwareRecorded, type Provenance } from "./provenance.ts";
 import { summaryMarkdownTable, type SummaryRow } from "./tables.ts";
 
 /** Statistic description shared by the page and the Markdown. */
@@ -106,8 +106,12 @@ export function summaryMarkdown(args: {
       : "All baselines were measured.\n",
     `Code ${provenance.code.describe} (${provenance.code.commit})` +
     `${provenance.code.dirty ? ", uncommitted changes" : ""}; config ${provenance.config.path}; ` +
-    `execution provider ${provenance.executionProvider}; ${provenance.hardware.cpuModel}, ` +
-    `${provenance.hardware.cores} cores, ${provenance.hardware.memoryGiB} GiB.`,
+    `execution provider ${provenance.executionProvider}; ` +
+    (hardwareRecorded(provenance)
+      ? `${provenance.hardware.cpuModel}, ${provenance.hardware.cores} cores, ` +
+        `${provenance.hardware.memoryGiB} GiB.`
+      : "hardware not recorded."),
+    ...(provenance.missing ? ["", `Provenance incomplete: ${provenance.missing}`] : []),
     "",
   ].join("\n");
 }

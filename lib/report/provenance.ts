@@ -72,6 +72,11 @@ export interface Provenance {
   referenceBaselines: ReferenceBaseline[];
   /** ISO 8601 time the results were collected. */
   createdAt?: string;
+  /**
+   * Set when parts of the provenance were not recorded (no `provenance.json` in the results
+   * input): says what is missing. The report prints it prominently.
+   */
+  missing?: string;
 }
 
 /** Runtime schema of `provenance.json`. */
@@ -82,7 +87,7 @@ export const provenanceSchema = z.object({
   hardware: z.object({
     cpuModel: z.string(),
     cores: z.number().int().positive(),
-    memoryGiB: z.number().positive(),
+    memoryGiB: z.number().nonnegative(),
     gpus: z.array(z.string()).optional(),
     os: z.string().optional(),
     executor: z.string().optional(),
@@ -103,7 +108,44 @@ export const provenanceSchema = z.object({
     citation: z.string(),
   })),
   createdAt: z.string().optional(),
+  missing: z.string().optional(),
 });
+
+const NOT_RECORDED = "not recorded";
+
+/**
+ * The provenance that can be recovered without `provenance.json`: instance keys (from the
+ * records' `key` fields), execution providers (from the runs) and the evaluation policy text;
+ * everything else is marked "not recorded", and `missing` says so.
+ */
+export function derivedProvenance(args: {
+  instances: ProvenanceInstance[];
+  providers: string[];
+  policy: string | null;
+  reason: string;
+}): Provenance {
+  return {
+    config: { path: NOT_RECORDED, text: `(${args.reason})` },
+    code: { describe: NOT_RECORDED, commit: NOT_RECORDED, dirty: false },
+    instances: args.instances,
+    hardware: { cpuModel: NOT_RECORDED, cores: 1, memoryGiB: 0 },
+    executionProvider: args.providers.length > 0 ? args.providers.join(", ") : NOT_RECORDED,
+    evaluationPolicy: {
+      selectSplit: args.policy ?? NOT_RECORDED,
+      reportSplit: args.policy === null ? NOT_RECORDED : "see the selection policy above",
+      lrSelection: args.policy === null ? NOT_RECORDED : "see the selection policy above",
+      seeds: NOT_RECORDED,
+    },
+    referenceBaselines: [],
+    missing: `${args.reason}: the config, the code version and the hardware were not ` +
+      "recorded; instance keys and execution providers are taken from the result records.",
+  };
+}
+
+/** True when the hardware block holds real values (not a derived placeholder). */
+export function hardwareRecorded(p: Provenance): boolean {
+  return p.hardware.cpuModel !== NOT_RECORDED;
+}
 
 type Same<A, B extends A> = B;
 export type _CheckProvenance = Same<Provenance, z.infer<typeof provenanceSchema>>;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { DEFAULT_REPORT_OPTIONS, writeReport } from "../../lib/report/write_report.ts";
 import { dirname, join } from "node:path";
 import { collectCodeVersion, collectHardware } from "../../lib/report/collect_provenance.ts";
 import { readResults, validateReportData, writeResults } from "../../lib/report/load_results.ts";
@@ -87,4 +88,52 @@ Deno.test("provenance helpers describe this machine and the git version", async 
   assert.match(code.commit, /^[0-9a-f]{40}$/);
   assert.equal(code.dirty, code.describe.endsWith("-dirty"));
   await assert.rejects(collectCodeVersion("/"), /git .* failed in \//);
+});
+
+Deno.test("collect-results' results.json is accepted; without provenance.json the gaps are stated", async () => {
+  const raw = rawFixture();
+  const dir = tempDir();
+  // deno-lint-ignore no-explicit-any
+  (raw.thresholds[0] as any).key = "a".repeat(64);
+  writeFileSync(
+    join(dir, "results.json"),
+    JSON.stringify({
+      policy: "lr chosen on the select split",
+      thresholds: raw.thresholds,
+      points: raw.points,
+    }),
+  );
+  const d = readResults(dir);
+  assert.equal(d.thresholds.length, 30);
+  assert.equal(d.points.length, loadFixture().points.length);
+  assert.match(d.provenance.missing!, /no provenance\.json in the results input/);
+  assert.equal(d.provenance.executionProvider, "cpu");
+  assert.equal(d.provenance.evaluationPolicy.selectSplit, "lr chosen on the select split");
+  assert.deepEqual(d.provenance.instances[0], {
+    kind: "threshold",
+    label: "roberta-large/mrpc/did",
+    key: "a".repeat(64),
+  });
+  assert.ok(d.provenance.instances.some((i) => i.kind === "run"), "run keys kept");
+  const out = tempDir();
+  await writeReport(d, out, {
+    ...DEFAULT_REPORT_OPTIONS,
+    bootstrap: { resamples: 200, seed: 1, confidence: 0.95 },
+  });
+  const html = readFileSync(join(out, "index.html"), "utf8");
+  assert.match(html, /Provenance incomplete:/);
+  assert.match(html, /CPU: not recorded/);
+  assert.match(readFileSync(join(out, "summary.md"), "utf8"), /hardware not recorded/);
+  // With a provenance.json next to it, that one is used.
+  writeFileSync(join(dir, "provenance.json"), JSON.stringify(raw.provenance));
+  assert.equal(readResults(dir).provenance.missing, undefined);
+  writeFileSync(
+    join(dir, "results.json"),
+    JSON.stringify({ policy: 3, thresholds: [], points: [] }),
+  );
+  assert.throws(() => readResults(dir), /results\.json: policy: expected a string/);
+  writeFileSync(join(dir, "results.json"), JSON.stringify({ thresholds: [{}], points: [] }));
+  assert.throws(() => readResults(dir), /results\.json thresholds: \[0\]\.model/);
+  Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(out, { recursive: true });
 });
