@@ -1,6 +1,7 @@
 /**
  * Stage `report`: the last stage of the pipeline. Reads the collected results (one input,
- * `results`, a directory holding `points.json`, `thresholds.json` and `provenance.json`; see
+ * `results`: a directory holding `points.json`, `thresholds.json` and `provenance.json`, or the
+ * `collect-results` stage's `results.json` with an optional `provenance.json`; see
  * `lib/report/load_results.ts`) and writes the self-contained report, published under
  * `reports/`: `index.html`, `summary.md`, `summary.csv`, `runs.csv`, `stats.json` and
  * `charts/<name>.{vl.json,svg,png}` for each chart.
