@@ -106,6 +106,16 @@ Deno.test("the report opens offline from file:// in Chromium, every chart draws 
     assert.match(await page.locator("#answers").innerText(), /Spearman ρ = /);
     assert.match(await page.locator("#provenance").innerText(), /reference baseline/);
 
+    // Tooltips: hovering a point of the d90–r90 chart shows its model, task and values
+    // (force: points may overlap, and whichever is on top has a tooltip too).
+    await page.locator("#chart-d90_vs_r90 .mark-symbol path").first().hover({
+      timeout: STEP_MS,
+      force: true,
+    });
+    const tooltip = page.locator("#vg-tooltip-element");
+    await tooltip.waitFor({ state: "visible", timeout: STEP_MS });
+    assert.match(await tooltip.innerText({ timeout: STEP_MS }), /d90[\s\S]*r90/);
+
     mkdirSync(artifacts, { recursive: true });
     const shot = join(artifacts, "screenshot.png");
     await page.screenshot({ path: shot, fullPage: true, timeout: STEP_MS });
