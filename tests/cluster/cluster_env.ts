@@ -65,7 +65,7 @@ export function probeCluster(): ClusterProbe {
       problem = `sinfo failed with SLURM_CONF=${vars.SLURM_CONF}: ${
         r.error?.message ?? (r.stderr || "").trim()
       }`;
-    } else if (!/^(idle|mix|alloc)/m.test(state)) {
+    } else if (state === "" || /^(down|drain|drng|fail|unk|maint|inval)/m.test(state)) {
       problem = `the Slurm node is not usable (sinfo state: '${state}')`;
     } else {
       return { env, partition: vars.IDIM_SLURM_PARTITION, skip: false };
