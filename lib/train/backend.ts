@@ -15,6 +15,8 @@ export interface OpenedRun {
   evaluate: Evaluate;
   /** Number of training examples. */
   trainSize: number;
+  /** Examples per step the graphs were built for (null: any). */
+  batchSize: number | null;
   trainableParams: number;
   /** Total parameters of the model (for the size-scaling plot), when known. */
   modelParams?: number;
@@ -35,8 +37,8 @@ export interface OpenRequest {
   graphsDir: string;
   /** Directory of the tokenized-data artifact. */
   dataDir: string;
-  /** Total optimizer steps and warm-up steps, resolved by the stage (they drive the schedule). */
-  schedule: (trainSize: number) => { steps: number; warmupSteps: number };
+  /** Total optimizer steps and warm-up steps (they drive the schedule). */
+  schedule: (trainSize: number, batchSize: number) => { steps: number; warmupSteps: number };
   device: string;
   log(message: string): void;
 }

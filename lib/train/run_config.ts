@@ -14,7 +14,11 @@ export const instanceRefSchema: z.ZodType<InstanceRef> = z.strictObject({
   params: z.record(z.string(), z.any()) as z.ZodType<Record<string, Json>>,
 });
 
-/** Hyperparameters shared by every method. */
+/**
+ * Hyperparameters shared by every method. The optimizer's constants (AdamW betas, eps, weight
+ * decay, gradient clipping) are compiled into the training graph by the export and recorded
+ * from its `graph.json`; the lr, warm-up and schedule length are fed at run time.
+ */
 export const hyperSchema = z.strictObject({
   /** Peak learning rate (after warm-up). */
   lr: z.number().positive(),
@@ -24,18 +28,13 @@ export const hyperSchema = z.strictObject({
   steps: z.number().int().positive().optional(),
   /** Passes over the training split; converted to ceil(epochs · n / batchSize) steps. */
   epochs: z.number().positive().optional(),
-  batchSize: z.number().int().positive(),
+  /** Examples per step; defaults to the exported graph's batch size (and must match it). */
+  batchSize: z.number().int().positive().optional(),
   /** Linear warm-up length as a fraction of the steps (ignored when warmupSteps is given). */
   warmupRatio: z.number().min(0).max(1).default(0.06),
   warmupSteps: z.number().int().min(0).optional(),
   /** `linear`: decay to 0 at the last step; `constant`: hold the peak lr after warm-up. */
   decay: z.enum(["linear", "constant"]).default("linear"),
-  weightDecay: z.number().min(0).default(0),
-  beta1: z.number().min(0).lt(1).default(0.9),
-  beta2: z.number().min(0).lt(1).default(0.999),
-  eps: z.number().positive().default(1e-8),
-  /** Global gradient-norm clip (0: off). */
-  clipNorm: z.number().min(0).default(1),
   /** Evaluate on the select and report splits every this many steps (and after the last). */
   evalEvery: z.number().int().positive(),
   /** Checkpoint every this many steps (0: never; default: every evaluation). */
@@ -109,29 +108,12 @@ export function sizeOf(p: TrainParams): number | null {
 export function resolveSchedule(
   p: TrainParams,
   trainSize: number,
+  batchSize: number,
 ): { steps: number; warmupSteps: number } {
-  const steps = p.steps ?? Math.ceil(((p.epochs ?? 1) * trainSize) / p.batchSize);
+  const steps = p.steps ?? Math.ceil(((p.epochs ?? 1) * trainSize) / batchSize);
   const warmupSteps = p.warmupSteps ?? Math.round(p.warmupRatio * steps);
   if (warmupSteps > steps) {
     throw new RangeError(`warmupSteps ${warmupSteps} exceeds the run's ${steps} steps`);
   }
   return { steps, warmupSteps };
-}
-
-/**
- * Learning rate at optimizer step `step` (0-based): linear warm-up from lr/warmup to lr over
- * `warmupSteps`, then linear decay to 0 at `steps` (or constant): Hugging Face's
- * `get_linear_schedule_with_warmup` evaluated at step + 1, so the first step does not run at lr 0.
- */
-export function lrAt(
-  step: number,
-  lr: number,
-  steps: number,
-  warmupSteps: number,
-  decay: "linear" | "constant",
-): number {
-  const t = step + 1;
-  if (warmupSteps > 0 && t <= warmupSteps) return (lr * t) / warmupSteps;
-  if (decay === "constant") return lr;
-  return lr * Math.max(0, (steps - t) / Math.max(1, steps - warmupSteps));
 }

@@ -54,12 +54,22 @@ export async function runTrainStage(
     params: p,
     graphsDir,
     dataDir,
-    schedule: (n) => resolveSchedule(p, n),
+    schedule: (n, b) => resolveSchedule(p, n, b),
     device: ctx.device,
     log: ctx.log,
   });
   try {
-    const { steps, warmupSteps } = resolveSchedule(p, run.trainSize);
+    if (p.batchSize !== undefined && run.batchSize !== null && p.batchSize !== run.batchSize) {
+      throw new Error(
+        `batchSize ${p.batchSize} differs from the exported graphs' batch ${run.batchSize} ` +
+          `(${graphsDir}/graph.json): export the graphs with batch ${p.batchSize} or drop batchSize`,
+      );
+    }
+    const batchSize = p.batchSize ?? run.batchSize;
+    if (batchSize === null) {
+      throw new Error(`batchSize is required: the graphs in ${graphsDir} accept any batch size`);
+    }
+    const { steps, warmupSteps } = resolveSchedule(p, run.trainSize, batchSize);
     const metric = p.metric ?? run.metric;
     const evalEvery = Math.min(p.evalEvery, steps);
     const stepper = p.injectNanAtStep !== undefined
@@ -67,12 +77,12 @@ export async function runTrainStage(
       : run.stepper;
     ctx.log(
       `${p.method} size=${sizeOf(p)} lr=${p.lr} seed=${p.seed}: ${steps} steps (warm-up ` +
-        `${warmupSteps}), batch ${p.batchSize}, ${run.trainableParams} trainable parameters, ` +
+        `${warmupSteps}), batch ${batchSize}, ${run.trainableParams} trainable parameters, ` +
         `provider ${run.provider}`,
     );
     const outcome = await trainLoop(stepper, run.evaluate, {
       trainSize: run.trainSize,
-      batchSize: p.batchSize,
+      batchSize,
       steps,
       evalEvery,
       checkpointEvery: p.checkpointEvery ?? evalEvery,
@@ -109,7 +119,7 @@ export async function runTrainStage(
       provider: run.provider,
       resumedFrom: outcome.resumedFrom,
       ...(key ? { key } : {}),
-      config: { ...hyper, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
+      config: { ...hyper, batchSize, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
     };
     writeJsonAtomic(path.join(ctx.outDir, RUN_RESULT_FILE), result);
     ctx.log(

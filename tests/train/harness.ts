@@ -34,6 +34,8 @@ export interface HarnessRun {
   /** Directory of a root instance's committed outputs. */
   outputOf(ref: PlannedRef): string;
   lines: string[];
+  /** Keys of the instances this run executed (not cache hits). */
+  ranKeys: Set<string>;
 }
 
 /** Plans `refs`, runs what is not cached in the store at `root`, and returns the summary. */
@@ -59,6 +61,7 @@ export async function runRefs(
     repair: true,
     warn: (m) => lines.push(m),
   });
+  const ranKeys = new Set(verdicts.filter((v) => v.action === "run").map((v) => v.inst.key));
   const summary = await execute({
     dag,
     verdicts,
@@ -77,7 +80,7 @@ export async function runRefs(
     const one = buildDag([ref], stages).roots[0];
     return store.materialize(one.key, new StateCache(store.stateFile).load());
   };
-  return { summary, dag, store, outputOf, lines };
+  return { summary, dag, store, outputOf, lines, ranKeys };
 }
 
 /** What {@link killAndResume} observed. */

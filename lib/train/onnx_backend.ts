@@ -1,0 +1,242 @@
+/**
+ * The ONNX Runtime backend of the train stages: opens an exported-graphs artifact
+ * (`graph.json`, `train.onnx`, `eval.onnx`, `init_state.bin`; see lib/models/export.ts) and a
+ * tokenized-data artifact (`tokens.json` + int32 split tensors; see lib/data/token_tensors.ts),
+ * and returns a stepper over `TrainSession` and an evaluator over `EvalSession` that scores the
+ * select and report splits with the task's metrics.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import type * as ort from "onnxruntime-node";
+import { argmaxRows, computeMetrics } from "../data/metrics.ts";
+import type { MetricName } from "../data/schema.ts";
+import { readTokensMeta, readTokenTensors, type TokenTensors } from "../data/token_tensors.ts";
+import { readInitState } from "../models/export.ts";
+import type { GraphMeta } from "../models/export.ts";
+import type { TypedArray } from "../onnx/dtype.ts";
+import { EvalSession, type SessionOptions, TrainSession } from "../onnx/session.ts";
+import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
+import type { Metrics } from "../results/types.ts";
+import type { Backend, OpenedRun } from "./backend.ts";
+import type { TensorState } from "./checkpoint.ts";
+
+/** Reads and checks `graph.json` of a graphs artifact. */
+export function readGraphMeta(dir: string): GraphMeta {
+  const file = path.join(dir, "graph.json");
+  let meta: GraphMeta;
+  try {
+    meta = JSON.parse(Deno.readTextFileSync(file)) as GraphMeta;
+  } catch (e) {
+    throw new Error(`${file}: cannot read the graphs metadata: ${(e as Error).message}`);
+  }
+  if (meta.format !== "idim-graphs/1") {
+    throw new Error(`${file}: format ${JSON.stringify(meta.format)}, expected "idim-graphs/1"`);
+  }
+  if (meta.task !== "seqcls") {
+    throw new Error(`${file}: a ${meta.task} graph; the train stages need a seqcls graph`);
+  }
+  return meta;
+}
+
+function readSpec<T>(file: string): T {
+  try {
+    return JSON.parse(Deno.readTextFileSync(file)) as T;
+  } catch (e) {
+    throw new Error(`${file}: cannot read the graph spec: ${(e as Error).message}`);
+  }
+}
+
+/** Fills reusable batch buffers (int64, as the graphs take them) from int32 token tensors. */
+class BatchFiller {
+  readonly feeds: Record<string, { data: TypedArray; dims: number[] }> = {};
+  constructor(readonly specs: InputSpec[], readonly batch: number, readonly seq: number) {
+    for (const s of specs) {
+      const n = s.name === "labels" ? batch : batch * seq;
+      const dims = s.name === "labels" ? [batch] : [batch, seq];
+      const data = s.dtype === "int64" ? new BigInt64Array(n) : new Int32Array(n);
+      this.feeds[s.name] = { data: data as unknown as TypedArray, dims };
+    }
+  }
+  /** Writes rows `rows` of `t` (index −1: repeat row 0, padding a short last batch). */
+  fill(
+    t: TokenTensors,
+    rows: ArrayLike<number>,
+  ): Record<string, { data: TypedArray; dims: number[] }> {
+    const S = this.seq;
+    for (const s of this.specs) {
+      const src = s.name === "input_ids"
+        ? t.inputIds
+        : s.name === "attention_mask"
+        ? t.attentionMask
+        : s.name === "token_type_ids"
+        ? t.tokenTypeIds
+        : s.name === "labels"
+        ? t.labels
+        : undefined;
+      if (!src) throw new Error(`graph input ${s.name} has no tokenized tensor to fill it`);
+      const dst = this.feeds[s.name].data as unknown as BigInt64Array | Int32Array;
+      const width = s.name === "labels" ? 1 : S;
+      for (let b = 0; b < this.batch; b++) {
+        const r = rows[b] < 0 ? 0 : rows[b];
+        const off = r * width;
+        if (dst instanceof BigInt64Array) {
+          for (let j = 0; j < width; j++) dst[b * width + j] = BigInt(src[off + j]);
+        } else {
+          for (let j = 0; j < width; j++) dst[b * width + j] = src[off + j];
+        }
+      }
+    }
+    return this.feeds;
+  }
+}
+
+/** Session options for a device name and thread count. */
+export function sessionOptions(device: string, threads: number): SessionOptions {
+  const ep = device === "cuda" || device === "webgpu" ? [device, "cpu"] : ["cpu"];
+  return {
+    executionProviders: ep as SessionOptions["executionProviders"],
+    intraOpNumThreads: threads,
+  };
+}
+
+/** Opens one run on ONNX Runtime. */
+export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
+  const meta = readGraphMeta(req.graphsDir);
+  const p = req.params;
+  const size = "d" in p ? p.d : "r" in p ? p.r : null;
+  if (meta.method !== p.method || meta.size !== size) {
+    throw new Error(
+      `${req.graphsDir}/graph.json: graphs for ${meta.method} size ${meta.size}, but the run is ` +
+        `${p.method} size ${size}`,
+    );
+  }
+  const tokens = await readTokensMeta(req.dataDir);
+  const [train, select, report] = await Promise.all(
+    ["train", "select", "report"].map((s) => readTokenTensors(req.dataDir, s)),
+  );
+  for (const t of [train, select, report]) {
+    if (t.maxLength !== meta.seq) {
+      throw new Error(
+        `${req.dataDir}/${t.header.split}.json: max length ${t.maxLength}, but the graphs in ` +
+          `${req.graphsDir} take sequences of ${meta.seq}`,
+      );
+    }
+    const bad = t.labels.findIndex((l) => l < 0 || l >= meta.numLabels);
+    if (bad >= 0) {
+      throw new Error(
+        `${req.dataDir}/${t.header.split}: row ${bad} has label ${t.labels[bad]}, outside the ` +
+          `graphs' ${meta.numLabels} labels`,
+      );
+    }
+  }
+  const trainSpec = readSpec<TrainSpec>(path.join(req.graphsDir, `${meta.files.train}.json`));
+  const evalSpec = readSpec<EvalSpec>(path.join(req.graphsDir, `${meta.files.eval}.json`));
+  const opts = sessionOptions(req.device, p.threads);
+  const init = readInitState(req.graphsDir);
+  const session = await TrainSession.create(
+    path.join(req.graphsDir, meta.files.train),
+    trainSpec,
+    init,
+    opts,
+  );
+  const evalSession = await EvalSession.create(
+    path.join(req.graphsDir, meta.files.eval),
+    evalSpec,
+    opts,
+  );
+  const { steps, warmupSteps } = req.schedule(train.rows, meta.batch);
+  const hasSchedule = "total_steps" in trainSpec.hyper;
+  if (hasSchedule) {
+    session.setHyper("warmup_steps", warmupSteps);
+    // A constant schedule: decay over an unreachable horizon.
+    session.setHyper("total_steps", p.decay === "linear" ? steps : 1e30);
+  } else if (warmupSteps > 0 || p.decay === "linear") {
+    throw new Error(
+      `${req.graphsDir}: the training graph has no lr schedule inputs, but the run asks for ` +
+        `warm-up ${warmupSteps} / ${p.decay} decay (export with a schedule, or set ` +
+        `warmupSteps: 0 and decay: constant)`,
+    );
+  }
+  session.setHyper("lr", p.lr);
+  const trainFill = new BatchFiller(trainSpec.batch, meta.batch, meta.seq);
+  const evalFill = new BatchFiller(evalSpec.batch, meta.batch, meta.seq);
+  const metricNames = tokens.metrics as MetricName[];
+  const carried = [...trainSpec.params, ...trainSpec.state];
+
+  const scoreSplit = async (t: TokenTensors): Promise<Metrics> => {
+    const preds = new Int32Array(t.rows);
+    const rows = new Int32Array(meta.batch);
+    const params = session.paramTensors();
+    for (let start = 0; start < t.rows; start += meta.batch) {
+      for (let b = 0; b < meta.batch; b++) rows[b] = start + b < t.rows ? start + b : -1;
+      const out = await evalSession.run(params, evalFill.fill(t, rows));
+      const logits = (out.logits as ort.Tensor).data as Float32Array;
+      const pr = argmaxRows(logits, meta.numLabels);
+      for (let b = 0; b < meta.batch && start + b < t.rows; b++) preds[start + b] = pr[b];
+    }
+    return computeMetrics(metricNames, preds, t.labels) as Metrics;
+  };
+
+  req.log(
+    `graphs ${meta.model} ${meta.method}${size !== null ? ` size ${size}` : ""}: ` +
+      `${meta.trainableCount} trainable of ${meta.modelParamCount}; batch ${meta.batch}, seq ` +
+      `${meta.seq}; data ${train.rows}/${select.rows}/${report.rows} rows; ${opts.intraOpNumThreads} thread(s)`,
+  );
+  return {
+    trainSize: train.rows,
+    batchSize: meta.batch,
+    trainableParams: meta.trainableCount,
+    modelParams: meta.modelParamCount,
+    metric: tokens.primaryMetric,
+    provider: opts.executionProviders![0],
+    facts: {
+      seq: meta.seq,
+      numLabels: meta.numLabels,
+      optimizer: meta.optimizer,
+      graphOptions: meta.options,
+      threads: p.threads,
+      trainRows: train.rows,
+      selectRows: select.rows,
+      reportRows: report.rows,
+    },
+    stepper: {
+      async step(indices, step) {
+        if (session.stepCount !== step) {
+          throw new Error(`train session is at step ${session.stepCount}, the loop at ${step}`);
+        }
+        return await session.step(trainFill.fill(train, indices));
+      },
+      getState(): TensorState {
+        const st = session.getState();
+        const out: TensorState = {};
+        for (const c of carried) {
+          out[c.input] = {
+            dtype: "float32",
+            dims: c.shape,
+            data: st.tensors[c.input] as Float32Array,
+          };
+        }
+        out["__step"] = { dtype: "float64", dims: [1], data: new Float64Array([st.step]) };
+        return out;
+      },
+      setState(s) {
+        const tensors: Record<string, TypedArray> = {};
+        for (const c of carried) {
+          const t = s[c.input];
+          if (!t) throw new Error(`checkpoint has no tensor ${c.input}`);
+          tensors[c.input] = t.data as TypedArray;
+        }
+        const step = Number((s["__step"]?.data as Float64Array | undefined)?.[0] ?? NaN);
+        if (!Number.isInteger(step)) throw new Error("checkpoint has no step");
+        const hyper = session.getState().hyper;
+        session.setState({ step, hyper, tensors });
+      },
+    },
+    evaluate: async () => ({ select: await scoreSplit(select), report: await scoreSplit(report) }),
+    async close() {
+      await session.release();
+      await evalSession.release();
+    },
+  };
+};

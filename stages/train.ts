@@ -1,0 +1,69 @@
+/**
+ * The training stages, one instance per run (model, task, method, size, lr, seed):
+ * `train-full` (the full fine-tuning baseline), `train-subspace` (DID/SAID with dimension d) and
+ * `train-lora` (rank r). Each reads an exported-graphs artifact (`graphs`) and a tokenized-data
+ * artifact (`data`), trains on ONNX Runtime with evaluation every `evalEvery` steps, checkpoints
+ * to its scratch dir (a killed run resumes there), and writes `result.json` (a `RunResult`;
+ * NaN/inf loss makes it `diverged`, not a failure).
+ *
+ * @module
+ */
+import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
+import { onnxBackend } from "../lib/train/onnx_backend.ts";
+import {
+  fullParamsSchema,
+  loraParamsSchema,
+  subspaceParamsSchema,
+  type TrainParams,
+} from "../lib/train/run_config.ts";
+import { RUN_RESULT_FILE, runTrainStage } from "../lib/train/run_stage.ts";
+
+const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
+  graphs: p.graphs,
+  data: p.data,
+});
+const outputs = () => [RUN_RESULT_FILE];
+const resources = (p: { threads: number }) => ({ cpus: p.threads });
+const label = (p: TrainParams) => {
+  const size = "d" in p ? `,d=${p.d}` : "r" in p ? `,r=${p.r}` : "";
+  return `model=${p.model},task=${p.task},method=${p.method}${size},lr=${p.lr},seed=${p.seed}`;
+};
+
+export const trainFullStage = defineStage({
+  kind: "train-full",
+  description: "full fine-tuning run (the baseline of the 90% target)",
+  module: import.meta.url,
+  params: fullParamsSchema,
+  inputs,
+  outputs,
+  resources,
+  label,
+  run: (ctx) => runTrainStage(ctx, onnxBackend),
+});
+
+export const trainSubspaceStage = defineStage({
+  kind: "train-subspace",
+  description: "DID / SAID run in a random Fastfood subspace of dimension d",
+  module: import.meta.url,
+  params: subspaceParamsSchema,
+  inputs,
+  outputs,
+  resources,
+  label,
+  run: (ctx) => runTrainStage(ctx, onnxBackend),
+});
+
+export const trainLoraStage = defineStage({
+  kind: "train-lora",
+  description: "LoRA run of rank r",
+  module: import.meta.url,
+  params: loraParamsSchema,
+  inputs,
+  outputs,
+  resources,
+  label,
+  run: (ctx) => runTrainStage(ctx, onnxBackend),
+});
+
+/** The three train kinds. */
+export const trainStages = [trainFullStage, trainSubspaceStage, trainLoraStage];

@@ -1,0 +1,133 @@
+/**
+ * The tiny end-to-end configuration: the caikit tiny BERT (vocab 1124, hidden 32, 5 layers; from
+ * ../shared/oracle) with its tokenizer, the embedded spam task subsampled to a few hundred rows,
+ * sequences of 32 tokens, and short runs. Builds the instance refs a planner would.
+ */
+import * as path from "node:path";
+import type { InstanceRef, Json, StageDefinition } from "../../lib/pipeline/stage.ts";
+import downloadModel from "../../stages/download_model.ts";
+import { stage as downloadDataset } from "../../stages/download_dataset.ts";
+import { stage as tokenize } from "../../stages/tokenize.ts";
+import { stage as embeddedTokenizer } from "../../stages/embedded_tokenizer.ts";
+import { trainStages } from "../../stages/train.ts";
+import { lrSearchStage } from "../../stages/lr_search.ts";
+import { thresholdStage } from "../../stages/threshold.ts";
+import { thresholdSearchStage } from "../../stages/threshold_search.ts";
+import { collectResultsStage } from "../../stages/collect_results.ts";
+import { tinyExportStage } from "./fixtures/tiny_export_stage.ts";
+
+/** Tokenizer (vocab 1124) of the caikit tiny BERT. */
+export const ORACLE_TOKENIZER = path.resolve(
+  "../shared/oracle/caikit-tiny-BertForSequenceClassification",
+);
+/** hf-generated tiny BERT (vocab 1124, hidden 32, 3 layers), every weight random-filled. */
+export const ORACLE_MODEL = path.resolve("../shared/oracle/hf-generated/bert-seqcls");
+
+export const TINY_STAGES = [
+  downloadModel,
+  downloadDataset,
+  embeddedTokenizer,
+  tokenize,
+  tinyExportStage,
+  ...trainStages,
+  lrSearchStage,
+  thresholdStage,
+  thresholdSearchStage,
+  collectResultsStage,
+] as unknown as StageDefinition[];
+
+const BATCH = 16;
+const SEQ = 32;
+
+/** bert-base-uncased WordPiece restricted to the model's 1124 ids (word-level tokens). */
+const tokenizer = { kind: "embedded-tokenizer", params: { vocab_size: 1124 } };
+const model = {
+  kind: "download-model",
+  params: { name: "hf-tiny-bert", source: "local", path: ORACLE_MODEL, tokenizerFiles: [] },
+};
+const dataset = {
+  kind: "download-dataset",
+  params: { task: "spam", n_train: 256, n_select: 128, n_report: 128, seed: 0 },
+};
+const data = { kind: "tokenize", params: { dataset, tokenizer, max_length: SEQ } };
+
+/** The training hyperparameters every tiny run shares. */
+export const TINY_HYPER = { steps: 64, evalEvery: 32, warmupRatio: 0.1 };
+
+/** Exported graphs for a method and size. */
+export function graphs(method: string, size: number | null, seed = 0) {
+  return {
+    kind: "tiny-export",
+    params: {
+      model,
+      method,
+      ...(size !== null ? { size } : {}),
+      batch: BATCH,
+      seq: SEQ,
+      numLabels: 2,
+      seed,
+    } as Record<string, Json>,
+  };
+}
+
+const KIND: Record<string, string> = {
+  full: "train-full",
+  did: "train-subspace",
+  said: "train-subspace",
+  lora: "train-lora",
+};
+
+/** A train instance (without lr). */
+export function trainRef(
+  method: string,
+  size: number | null,
+  seed = 0,
+  extra: Record<string, Json> = {},
+) {
+  const sizeKey = method === "lora" ? { r: size } : size !== null ? { d: size } : {};
+  return {
+    kind: KIND[method],
+    params: {
+      model: "hf-tiny-bert",
+      task: "spam",
+      graphs: graphs(method, size, seed),
+      data,
+      ...(method === "did" || method === "said" ? { method } : {}),
+      ...sizeKey,
+      seed,
+      ...TINY_HYPER,
+      ...extra,
+    } as unknown as Record<string, Json>,
+  };
+}
+
+/** The lr-search point of (method, size, seed). */
+export function pointRef(
+  method: string,
+  size: number | null,
+  lrs: number[],
+  seed = 0,
+  extra: Record<string, Json> = {},
+) {
+  return { kind: "lr-search", params: { train: trainRef(method, size, seed, extra), lrs } };
+}
+
+/** A threshold (grid) or threshold-search (adaptive) instance. */
+export function sweepRef(
+  kind: "threshold" | "threshold-search",
+  method: "did" | "said" | "lora",
+  grid: number[],
+  lrs: number[],
+  baselineLrs: number[],
+): InstanceRef {
+  return {
+    kind,
+    params: {
+      model: "hf-tiny-bert",
+      task: "spam",
+      method,
+      baseline: { points: [pointRef("full", null, baselineLrs)] },
+      points: grid.map((size) => ({ size, seed: 0, point: pointRef(method, size, lrs) })),
+    } as unknown as Record<string, Json>,
+  };
+}
