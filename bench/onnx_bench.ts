@@ -1,0 +1,292 @@
+/**
+ * Step time of BERT-style encoder classifiers (2 and 4 layers; batch 32, sequence 64, hidden
+ * 256, 4 heads, intermediate 1024) trained by idim's compiled ONNX graph (forward + backward +
+ * AdamW in one session.run) and by PyTorch (Debian python3-torch, same architecture, same
+ * thread count), measured side by side in one run. Also: achieved GFLOP/s against a MatMul peak
+ * measured in the same run, and the Walsh–Hadamard transform at L = 2^20.
+ *
+ *   deno run -A bench/onnx_bench.ts [--threads N] [--steps N] [--rounds N] [--no-torch]
+ *
+ * idim and torch run in alternating rounds (steps per round each) so both see the same load;
+ * medians and minimums of all step times are reported.
+ *
+ * Writes bench/results/onnx.json. glibc's malloc thresholds matter for ORT's fresh output
+ * buffers; when MALLOC_MMAP_THRESHOLD_ is unset the script re-runs itself with them set.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import { dirname, join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import * as o from "../lib/onnx/mod.ts";
+import {
+  type EncoderConfig,
+  encoderInputs,
+  encoderLogits,
+  initEncoder,
+} from "../lib/onnx/testing/encoder.ts";
+
+const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
+
+interface BenchConfig extends EncoderConfig {
+  batch: number;
+  seq: number;
+}
+
+function config(layers: number): BenchConfig {
+  return {
+    vocab: 1000,
+    hidden: 256,
+    heads: 4,
+    intermediate: 1024,
+    layers,
+    maxPos: 64,
+    classes: 2,
+    eps: 1e-12,
+    batch: 32,
+    seq: 64,
+  };
+}
+
+/** Matrix-multiply FLOPs of one training step (backward ≈ 2 × forward). */
+export function stepFlops(c: BenchConfig): number {
+  const T = c.batch * c.seq, H = c.hidden;
+  const perLayer = 4 * 2 * T * H * H + 2 * 2 * T * H * c.intermediate + 2 * 2 * T * c.seq * H;
+  const head = 2 * c.batch * H * H + 2 * c.batch * H * c.classes;
+  return 3 * (c.layers * perLayer + head);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Build the idim training session for `c`; returns a function timing `n` steps. */
+async function idimSession(c: BenchConfig, threads: number) {
+  const g = new o.Graph("bench");
+  const p = encoderInputs(g, c);
+  const ids = g.input("ids", "int64", ["B", c.seq]);
+  const mask = g.input("mask", "float32", ["B", c.seq]);
+  const labels = g.input("labels", "int64", ["B"]);
+  const loss = o.softmaxCrossEntropy(encoderLogits(g, c, p, ids, mask), labels);
+  const spec = o.buildTrainGraph(g, {
+    loss,
+    params: Object.values(p),
+    optimizer: { type: "adamw", lr: 1e-4, weightDecay: 0.01 },
+  });
+  const sess = await o.TrainSession.create(o.toModelProto(g), spec, initEncoder(c, 1), {
+    intraOpNumThreads: threads,
+  });
+  const B = c.batch, S = c.seq;
+  const batch = {
+    ids: new ort.Tensor(
+      "int64",
+      BigInt64Array.from({ length: B * S }, (_, i) => BigInt((i * 7919) % c.vocab)),
+      [B, S],
+    ),
+    mask: new ort.Tensor("float32", new Float32Array(B * S).fill(1), [B, S]),
+    labels: new ort.Tensor("int64", BigInt64Array.from({ length: B }, (_, i) => BigInt(i % 2)), [
+      B,
+    ]),
+  };
+  const run = async (n: number) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await sess.step(batch);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  };
+  const params = Object.values(p).reduce(
+    (s, t) => s + (t.shape as number[]).reduce((a, b) => a * b, 1),
+    0,
+  );
+  return { run, release: () => sess.release(), nodes: o.liveNodes(g).length, params };
+}
+
+async function timeGraph(
+  g: o.Graph,
+  feeds: Record<string, ort.Tensor>,
+  threads: number,
+  reps: number,
+) {
+  const s = await ort.InferenceSession.create(o.toModelProto(g), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  for (let i = 0; i < 3; i++) await s.run(feeds);
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    t.push(performance.now() - t0);
+  }
+  await s.release();
+  return median(t);
+}
+
+/** GFLOP/s of one ORT MatMul [M,K]×[K,N] (float32). */
+async function matmulPeak(threads: number, M: number, K: number, N: number): Promise<number> {
+  const g = new o.Graph();
+  const a = g.input("a", "float32", [M, K]);
+  const b = g.input("b", "float32", [K, N]);
+  g.output(o.matmul(a, b), "y");
+  const ms = await timeGraph(
+    g,
+    {
+      a: new ort.Tensor("float32", new Float32Array(M * K).fill(0.5), [M, K]),
+      b: new ort.Tensor("float32", new Float32Array(K * N).fill(0.25), [K, N]),
+    },
+    threads,
+    10,
+  );
+  return (2 * M * K * N) / (ms / 1000) / 1e9;
+}
+
+async function whtTime(bits: number, threads: number): Promise<number> {
+  const g = new o.Graph();
+  const x = g.input("x", "float32", [1, 2 ** bits]);
+  g.output(o.wht(x), "y");
+  return await timeGraph(
+    g,
+    { x: new ort.Tensor("float32", new Float32Array(2 ** bits).fill(1), [1, 2 ** bits]) },
+    threads,
+    10,
+  );
+}
+
+async function torchStep(c: BenchConfig, threads: number, warmup: number, steps: number) {
+  const script = join(ROOT, "bench/torch/bert_step.py");
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, JSON.stringify({ ...c, threads, warmup, steps, matmul: [2048, 256, 1024] })],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr);
+      return {
+        error: err.includes("No module named 'torch'") ? "torch is not installed" : err.slice(-500),
+      };
+    }
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      torch: string;
+      threads: number;
+      step_ms: number[];
+      matmul_gflops: number;
+    };
+  } catch (e) {
+    return { error: `cannot run /usr/bin/python3: ${(e as Error).message}` };
+  }
+}
+
+function arg(name: string, dflt: number, args: string[]): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+/** Run the benchmark; returns the result record written to bench/results/onnx.json. */
+export async function main(args: string[] = Deno.args): Promise<Record<string, unknown>> {
+  if (!Deno.env.get("MALLOC_MMAP_THRESHOLD_") && !args.includes("--no-respawn")) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", fromFileUrl(import.meta.url), ...args, "--no-respawn"],
+      env: MALLOC_ENV,
+    }).spawn().status;
+    const path = join(ROOT, "bench/results/onnx.json");
+    if (!r.success) throw new Error(`onnx_bench exited with ${r.code}`);
+    return JSON.parse(Deno.readTextFileSync(path));
+  }
+  const threads = arg("--threads", navigator.hardwareConcurrency, args);
+  const steps = arg("--steps", 5, args);
+  const rounds = arg("--rounds", 3, args);
+  const warmup = 3;
+  const peakShapes: [number, number, number][] = [[2048, 256, 1024], [1024, 1024, 1024]];
+  const peaks = [];
+  for (const [M, K, N] of peakShapes) {
+    peaks.push({ shape: [M, K, N], gflops: await matmulPeak(threads, M, K, N) });
+  }
+  const peak = Math.max(...peaks.map((p) => p.gflops));
+  const rows = [];
+  for (const layers of [2, 4]) {
+    const c = config(layers);
+    const flops = stepFlops(c);
+    const idim = await idimSession(c, threads);
+    await idim.run(warmup);
+    // Interleave idim and torch in rounds so both see the same machine load.
+    const idimTimes: number[] = [], torchTimes: number[] = [];
+    let torch: Awaited<ReturnType<typeof torchStep>> = { error: "--no-torch" };
+    for (let r = 0; r < rounds; r++) {
+      idimTimes.push(...await idim.run(steps));
+      if (args.includes("--no-torch")) continue;
+      torch = await torchStep(c, threads, warmup, steps);
+      if ("step_ms" in torch) torchTimes.push(...torch.step_ms);
+      else break;
+    }
+    await idim.release();
+    const idimMs = median(idimTimes);
+    const torchMs = torchTimes.length ? median(torchTimes) : undefined;
+    const gf = (ms: number) => flops / (ms / 1000) / 1e9;
+    rows.push({
+      config: c,
+      params: idim.params,
+      graph_nodes: idim.nodes,
+      step_flops: flops,
+      idim_ms: idimMs,
+      idim_ms_min: Math.min(...idimTimes),
+      idim_ms_all: idimTimes,
+      idim_gflops: gf(idimMs),
+      idim_fraction_of_peak: gf(idimMs) / peak,
+      torch_ms: torchMs,
+      torch_ms_min: torchTimes.length ? Math.min(...torchTimes) : undefined,
+      torch_ms_all: torchTimes.length ? torchTimes : undefined,
+      torch_gflops: torchMs ? gf(torchMs) : undefined,
+      torch_matmul_gflops: "matmul_gflops" in torch ? torch.matmul_gflops : undefined,
+      torch_version: "torch" in torch ? torch.torch : undefined,
+      torch_error: "error" in torch ? torch.error : undefined,
+      ratio_idim_over_torch: torchMs ? idimMs / torchMs : undefined,
+      ratio_of_minimums: torchTimes.length
+        ? Math.min(...idimTimes) / Math.min(...torchTimes)
+        : undefined,
+    });
+  }
+  const wht = { bits: 20, threads: 1, ms: await whtTime(20, 1) };
+  const result = {
+    date: new Date().toISOString(),
+    command: "deno run -A bench/onnx_bench.ts",
+    steps_per_round: steps,
+    rounds,
+    load_average: Deno.loadavg(),
+    threads,
+    malloc_env: { ...MALLOC_ENV, set: !!Deno.env.get("MALLOC_MMAP_THRESHOLD_") },
+    onnxruntime_node: ort.env.versions.common,
+    matmul_peak_ort: peaks,
+    matmul_peak_gflops: peak,
+    rows,
+    wht,
+  };
+  console.log(`threads ${threads}; ORT MatMul peak ${peak.toFixed(1)} GFLOP/s`);
+  console.log(
+    "layers  params   idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  torch GFLOP/s  (medians)",
+  );
+  for (const r of rows) {
+    console.log(
+      `${String(r.config.layers).padStart(6)}  ${(r.params / 1e6).toFixed(2)}M  ${
+        r.idim_ms.toFixed(1).padStart(8)
+      }  ${r.torch_ms?.toFixed(1).padStart(8) ?? "     n/a"}  ${
+        r.ratio_idim_over_torch?.toFixed(2).padStart(10) ?? "       n/a"
+      }  ${r.idim_gflops.toFixed(1).padStart(12)} (${
+        (100 * r.idim_fraction_of_peak).toFixed(0)
+      }%)  ${r.torch_gflops?.toFixed(1) ?? "n/a"}${
+        r.torch_error ? `  [${r.torch_error.trim().split("\n").pop()}]` : ""
+      }`,
+    );
+  }
+  console.log(`wht L=2^20, 1 thread: ${wht.ms.toFixed(2)} ms`);
+  Deno.mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  Deno.writeTextFileSync(
+    join(ROOT, "bench/results/onnx.json"),
+    JSON.stringify(result, null, 2) + "\n",
+  );
+  return result;
+}
+
+if (import.meta.main) await main();
