@@ -17,7 +17,7 @@ import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
 import { selectInstances, withDownstream, withUpstream } from "./selectors.ts";
-import type { StageDefinition } from "./stage.ts";
+import type { Estimate, StageDefinition } from "./stage.ts";
 import { StateCache } from "./state.ts";
 import { Store } from "./store.ts";
 
@@ -141,6 +141,37 @@ function load(p: Parsed, opts: MainOptions): Loaded {
   return { config, dag, store, lockFile: lockPathFor(config.file) };
 }
 
+/** The stage's compute estimate of an instance, if it gives one (a failing estimate only warns). */
+function estimateOf(inst: Instance, warn: (m: string) => void): Estimate | undefined {
+  if (!inst.stage.estimate) return undefined;
+  try {
+    return inst.stage.estimate(inst.stage.params.parse(inst.params));
+  } catch (e) {
+    warn(`${inst.id}: no compute estimate (${errorMessage(e)})`);
+    return undefined;
+  }
+}
+
+/** `1.2 PFLOP` style. */
+export function formatFlops(flops: number): string {
+  const units = ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP"];
+  let i = 0;
+  let x = flops;
+  while (x >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  return `${x.toPrecision(3)} ${units[i]}`;
+}
+
+/** Total compute with wall-time equivalents at a sustained GPU and CPU rate. */
+export function describeCompute(flops: number): string {
+  const gpuHours = flops / 100e12 / 3600;
+  const cpuHours = flops / 50e9 / 3600;
+  return `estimated compute: ${formatFlops(flops)} ≈ ${gpuHours.toPrecision(3)} GPU-hours at ` +
+    `100 TFLOP/s sustained, ≈ ${cpuHours.toPrecision(3)} hours at 50 GFLOP/s (2 CPU cores)`;
+}
+
 function fmtReasons(v: Verdict): string {
   return v.reasons.join("; ");
 }
@@ -225,12 +256,19 @@ async function cmdRun(
       warn,
     });
     const toRun = verdicts.filter((v) => v.action === "run");
-    for (const v of toRun) print(`would run ${v.inst.id}: ${fmtReasons(v)}`);
+    let flops = 0;
+    for (const v of toRun) {
+      const est = estimateOf(v.inst, warn);
+      if (est) flops += est.flops;
+      const cost = est ? ` [${formatFlops(est.flops)}${est.note ? `: ${est.note}` : ""}]` : "";
+      print(`would run ${v.inst.id}: ${fmtReasons(v)}${cost}`);
+    }
     print(
       `${toRun.length} would run, ${
         verdicts.length - toRun.length
       } cached (dry run: nothing changed)`,
     );
+    if (flops > 0) print(describeCompute(flops));
     return 0;
   }
   store.ensure();

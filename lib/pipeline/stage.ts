@@ -31,6 +31,14 @@ export interface Resources {
   timeMinutes?: number;
 }
 
+/** A rough compute estimate of one instance, printed by `run --dry-run`. */
+export interface Estimate {
+  /** Floating-point operations the instance will execute. */
+  flops: number;
+  /** What the number assumes, e.g. `40,000 steps × 16 × 128 tokens, 355M params`. */
+  note?: string;
+}
+
 /** What a running stage instance is given. */
 export interface StageContext<P> {
   /** The parsed, validated parameters. */
@@ -70,6 +78,8 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   outputs: (params: z.infer<S>) => string[];
   /** Resource request, for the local pool's scheduling and for cluster jobs. */
   resources?: (params: z.infer<S>) => Resources;
+  /** Compute estimate for `run --dry-run` (training stages give one). */
+  estimate?: (params: z.infer<S>) => Estimate | undefined;
   /** Short label for display; defaults to the scalar parameters. */
   label?: (params: z.infer<S>) => string;
   /** Where the outputs are materialized for humans (e.g. `data/spam`), relative to the project. */
