@@ -127,6 +127,22 @@ export interface NodeSpec {
   noGradReason?: string;
 }
 
+/**
+ * ai.onnx ops that ONNX Runtime 1.30's CPU provider runs (the subset idim may emit); {@link
+ * Graph.node} refuses others at build time. com.microsoft ops are allowed by domain.
+ */
+export const SUPPORTED_OPS: ReadonlySet<string> = new Set(
+  (
+    "Abs Add And ArgMax ArgMin Cast Ceil Clip Concat Constant ConstantOfShape CumSum Div Dropout " +
+    "Einsum Equal Erf Exp Expand Flatten Floor Gather GatherElements GatherND Gelu Gemm Greater " +
+    "GreaterOrEqual Identity LayerNormalization Less LessOrEqual Log LogSoftmax MatMul Max Min Mod " +
+    "Mul Neg Not OneHot Or Pad Pow RandomNormalLike RandomUniformLike Range Reciprocal ReduceL2 " +
+    "ReduceMax ReduceMean ReduceMin ReduceSum ReduceSumSquare Relu Reshape ScatterElements " +
+    "ScatterND Shape Sigmoid Sign Size Slice Softmax SoftmaxCrossEntropyLoss Split Sqrt Squeeze Sub " +
+    "Sum Tanh Tile TopK Transpose Trilu Unsqueeze Where Xor"
+  ).split(" "),
+);
+
 /** Whether a dim is an op-made unknown. */
 export function isUnknown(d: Dim): boolean {
   return typeof d === "string" && d.startsWith("?");
@@ -258,6 +274,14 @@ export class Graph {
 
   /** Emit a node; returns its outputs. Ops call this after checking shapes. */
   node(spec: NodeSpec): Tensor[] {
+    const domain = spec.domain ?? "";
+    if (domain === "" && !SUPPORTED_OPS.has(spec.op)) {
+      throw new GraphError(
+        spec.op,
+        `unsupported op: not in the ONNX Runtime CPU op set idim emits (see SUPPORTED_OPS)`,
+        spec.inputs,
+      );
+    }
     for (const t of spec.inputs) {
       if (t && t.graph !== this) {
         throw new GraphError(spec.op, `input ${t.name} belongs to another graph`);

@@ -78,6 +78,24 @@ Deno.test("shape mismatch fails at build time naming the op and shapes", () => {
   );
 });
 
+Deno.test("an unsupported op fails at build time naming it and its inputs", () => {
+  const g = new o.Graph();
+  const x = g.input("x", "float32", [2, 3]);
+  assert.throws(
+    () =>
+      g.node({ op: "SoftmaxGrad", inputs: [x], outputs: [{ dtype: "float32", shape: [2, 3] }] }),
+    /SoftmaxGrad: unsupported op.*\(x: float32\[2,3\]\)/,
+  );
+  // A com.microsoft contrib op is allowed by domain.
+  const [y] = g.node({
+    op: "FastGelu",
+    domain: "com.microsoft",
+    inputs: [x],
+    outputs: [{ dtype: "float32", shape: [2, 3] }],
+  });
+  assert.equal(y.producer!.opType, "FastGelu");
+});
+
 Deno.test("dtype mismatches and missing float64 kernels fail at build time", () => {
   const g = new o.Graph();
   const x = g.input("x", "float32", [4]);
