@@ -52,7 +52,7 @@ const dataset = {
 const data = { kind: "tokenize", params: { dataset, tokenizer, max_length: SEQ } };
 
 /** The training hyperparameters every tiny run shares. */
-export const TINY_HYPER = { steps: 64, evalEvery: 32, warmupRatio: 0.1 };
+export const TINY_HYPER = { steps: 160, evalEvery: 40, warmupRatio: 0.1 };
 
 /** Exported graphs for a method and size. */
 export function graphs(method: string, size: number | null, seed = 0) {
