@@ -13,9 +13,16 @@ import { POINT_FILE, THRESHOLD_FILE } from "../lib/threshold/sweep_params.ts";
 import { instanceRefSchema } from "../lib/train/run_config.ts";
 import { writeJsonAtomic } from "../lib/train/run_stage.ts";
 import { EVAL_POLICY } from "../lib/train/select.ts";
+import { completeProvenance, provenanceParamsSchema } from "../lib/report/provenance_params.ts";
 
 /** The files `collect-results` writes. */
-export const COLLECT_FILES = ["results.json", "runs.csv", "points.csv", "thresholds.csv"];
+export const COLLECT_FILES = [
+  "results.json",
+  "provenance.json",
+  "runs.csv",
+  "points.csv",
+  "thresholds.csv",
+];
 
 /** Everything the report needs, in one document. */
 export interface CollectedResults {
@@ -95,6 +102,8 @@ export const collectResultsStage = defineStage({
     thresholds: z.array(instanceRefSchema).default([]),
     /** `lr-search` instances (the baseline and every sweep point) to include in full. */
     points: z.array(instanceRefSchema).default([]),
+    /** The config, evaluation policy and reference baselines, from the planner. */
+    provenance: provenanceParamsSchema.optional(),
   }),
   inputs: (p) => ({
     ...Object.fromEntries(p.thresholds.map((r, i) => [`threshold_${i}`, r])),
@@ -102,7 +111,7 @@ export const collectResultsStage = defineStage({
   }),
   outputs: () => COLLECT_FILES,
   label: (p) => `thresholds=${p.thresholds.length},points=${p.points.length}`,
-  run(ctx) {
+  async run(ctx) {
     const p = ctx.params;
     const read = <T>(dir: string, file: string): T =>
       JSON.parse(Deno.readTextFileSync(path.join(dir, file))) as T;
@@ -160,9 +169,48 @@ export const collectResultsStage = defineStage({
         thresholds as unknown as Record<string, unknown>[],
       ),
     );
+    const instances = [
+      ...thresholds.map((t) => ({
+        kind: "threshold",
+        label: `${t.model} ${t.task} ${t.method}`,
+        key: t.key ?? "",
+      })),
+      ...points.map((pt) => ({
+        kind: "lr-search",
+        label: `${pt.model} ${pt.task} ${pt.method}${
+          pt.size === null ? "" : ` ${pt.size}`
+        } seed ${pt.seed}`,
+        key: pt.key ?? "",
+      })),
+      ...points.flatMap((pt) =>
+        pt.runs.map((r) => ({
+          kind: `train-${r.method === "full" ? "full" : r.method === "lora" ? "lora" : "subspace"}`,
+          label: `${r.model} ${r.task} ${r.method}${
+            r.size === null ? "" : ` ${r.size}`
+          } lr ${r.lr} seed ${r.seed}`,
+          key: r.key ?? "",
+        }))
+      ),
+    ];
+    const given = p.provenance ?? {
+      config: { path: "not recorded", text: "" },
+      evaluationPolicy: {
+        selectSplit: "select",
+        reportSplit: "report",
+        lrSelection: EVAL_POLICY,
+        seeds: "not recorded",
+      },
+      referenceBaselines: [],
+    };
+    const provenance = await completeProvenance(
+      given,
+      instances,
+      points.flatMap((pt) => pt.runs.map((r) => r.provider)).filter((x) => !!x),
+      Deno.cwd(),
+    );
+    writeJsonAtomic(path.join(ctx.outDir, "provenance.json"), provenance);
     ctx.log(
       `collected ${thresholds.length} thresholds, ${points.length} points, ${runs.length} runs`,
     );
-    return Promise.resolve();
   },
 });

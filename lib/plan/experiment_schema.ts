@@ -120,6 +120,8 @@ export const taskSchema = z.strictObject({
   labels: z.enum(["genre15", "coarse4"]).optional(),
   /** A reference full fine-tuning score: used as the baseline instead of measuring one. */
   reference_baseline: z.number().gt(0).max(1).optional(),
+  /** Where the reference baseline comes from (printed in the report). */
+  reference_source: z.string().min(1).optional(),
   /** Per-task training overrides (e.g. more steps for a larger task). */
   train: trainSettingsSchema.optional(),
 });

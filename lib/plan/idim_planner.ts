@@ -8,7 +8,10 @@
  */
 import { PlanError, type PlannedRef, type Planner } from "../pipeline/planner.ts";
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
+import YAML from "yaml";
 import { taskSpec } from "../data/tasks.ts";
+import type { ProvenanceParams } from "../report/provenance_params.ts";
+import { EVAL_POLICY } from "../train/select.ts";
 import {
   type Experiment,
   experimentSchema,
@@ -362,6 +365,41 @@ export class IdimPlan {
     });
   }
 
+  /** What the report states about how its numbers were produced. */
+  provenance(): ProvenanceParams {
+    const e = this.exp;
+    const holdout = e.policy === "holdout";
+    return {
+      config: { path: `experiment "${e.name}" (as validated)`, text: YAML.stringify(e) },
+      evaluationPolicy: {
+        selectSplit: holdout
+          ? `select: a seeded ${Math.round(e.select_fraction * 100)}% slice held out of train`
+          : "the validation split itself (policy: validation)",
+        reportSplit: "report: the task's validation split (GLUE/ANLI test labels are hidden)",
+        lrSelection: EVAL_POLICY,
+        seeds: `${e.seeds.length} seed(s) [${e.seeds.join(", ")}]; d90/r90 is the mean of ` +
+          "per-seed values when every seed reaches the target",
+        ...(holdout ? {} : {
+          notes: "lr and best step were selected on the split that is reported: numbers are " +
+            "optimistic",
+        }),
+      },
+      referenceBaselines: Object.entries(e.tasks)
+        .filter(([, t]) => t.reference_baseline !== undefined)
+        .flatMap(([task, t]) =>
+          this.studies().filter((s) => s.task === task).map((s) => ({
+            model: s.model.name,
+            task,
+            metric: "accuracy",
+            value: t.reference_baseline!,
+            citation: t.reference_source ?? "given in the config",
+          }))
+        ).filter((r, i, all) =>
+          all.findIndex((x) => x.model === r.model && x.task === r.task) === i
+        ),
+    };
+  }
+
   /** The report instance: the DAG's root. */
   plan(): PlannedRef[] {
     const thresholds: InstanceRef[] = [];
@@ -382,7 +420,11 @@ export class IdimPlan {
     }
     const collect: InstanceRef = {
       kind: "collect-results",
-      params: { thresholds: thresholds as unknown as Json, points: points as unknown as Json },
+      params: {
+        thresholds: thresholds as unknown as Json,
+        points: points as unknown as Json,
+        provenance: this.provenance() as unknown as Json,
+      },
     };
     const report: PlannedRef = {
       kind: "report",
