@@ -17,6 +17,7 @@ import {
   type TrainParams,
 } from "../lib/train/run_config.ts";
 import { RUN_RESULT_FILE, runTrainStage } from "../lib/train/run_stage.ts";
+import { estimateTrainRun } from "../lib/train/estimate.ts";
 
 const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
   graphs: p.graphs,
@@ -38,6 +39,7 @@ export const trainFullStage = defineStage({
   outputs,
   resources,
   label,
+  estimate: estimateTrainRun,
   run: (ctx) => runTrainStage(ctx, onnxBackend),
 });
 
@@ -50,6 +52,7 @@ export const trainSubspaceStage = defineStage({
   outputs,
   resources,
   label,
+  estimate: estimateTrainRun,
   run: (ctx) => runTrainStage(ctx, onnxBackend),
 });
 
@@ -62,6 +65,7 @@ export const trainLoraStage = defineStage({
   outputs,
   resources,
   label,
+  estimate: estimateTrainRun,
   run: (ctx) => runTrainStage(ctx, onnxBackend),
 });
 
