@@ -330,6 +330,9 @@ export class SlurmExecutor implements Executor {
         `${stamp}-${Deno.pid}-${this.#batchCounter}-${b.kind.replace(/[^A-Za-z0-9_.-]/g, "_")}.sh`,
       );
       writeFileAtomic(scriptFile, renderBatchScript(b.spec));
+      // Files of earlier jobs of these keys would be mistaken for the new job's if the cluster
+      // reuses a job id (a controller started afresh counts from 1 again).
+      for (const t of tracked) removeOldJobFiles(t.task.storePath, t.task.key);
       const jobId = await this.cli.submit(scriptFile);
       tracked.forEach((t, i) => {
         t.job = b.tasks.length > 1 ? `${jobId}_${i}` : jobId;
@@ -565,6 +568,17 @@ export class SlurmExecutor implements Executor {
       }
     }
     t.resolve(outcome);
+  }
+}
+
+function removeOldJobFiles(storePath: string, key: string): void {
+  const dir = path.join(storePath, "work", key);
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (/^slurm-.+\.(status|out)$/.test(e.name)) tryRemove(path.join(dir, e.name));
+    }
+  } catch {
+    // no work folder yet
   }
 }
 

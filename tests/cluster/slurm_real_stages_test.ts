@@ -38,6 +38,9 @@ async function runWith(
     repair: true,
     warn,
   });
+  for (const v of verdicts) {
+    if (v.action === "run") lines.push(`will run ${v.inst.id}: ${v.reasons.join("; ")}`);
+  }
   return await execute({
     dag,
     verdicts,
@@ -147,7 +150,7 @@ Deno.test({
         new SlurmExecutor(opts, { notify: (m) => again.push(m) }),
         again,
       );
-      assert.equal(r.ran, 0);
+      assert.equal(r.ran, 0, again.join("\n"));
       assert.equal(r.cached, 11);
       assert.deepEqual(again.filter((m) => m.startsWith("submitted")), []);
       assert.deepEqual(await activeJobs("realcase-"), []);
