@@ -273,3 +273,25 @@ Deno.test("a forgotten job that wrote exit 0 and a good result succeeds from its
     Deno.removeSync(store, { recursive: true });
   }
 });
+
+Deno.test("files of an earlier job with a reused job id are not taken for the new job's", async () => {
+  const store = Deno.makeTempDirSync();
+  try {
+    const work = path.join(store, "work", "k3");
+    Deno.mkdirSync(work, { recursive: true });
+    Deno.writeTextFileSync(
+      statusPath(store, "k3", "77"),
+      JSON.stringify({ job: "77", state: "exited", exit: 0, start: 1, end: 2 }),
+    );
+    Deno.writeTextFileSync(
+      path.join(work, "result.json"),
+      JSON.stringify({ ok: true, seconds: 1, state: [] }),
+    );
+    const { executor } = fakeExecutor(() => {});
+    const outcome = await executor.submit(task(store, "k3"), noEvents);
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.error!, /never wrote an exit status/);
+  } finally {
+    Deno.removeSync(store, { recursive: true });
+  }
+});
