@@ -1,0 +1,27 @@
+/**
+ * Child of the kill -9 test: runs the 20-step tiny chain run (checkpoint every 5 steps) into
+ * `<root>/killed` and SIGKILLs itself once the step-15 checkpoint is on disk.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { readResumeCheckpoint } from "../../lib/pretrain/state.ts";
+import { runTiny, tinyRaw } from "./helpers.ts";
+
+const [root, tokenizer] = Deno.args;
+const scratch = join(root, "killed-scratch");
+await runTiny(
+  root,
+  "killed",
+  tinyRaw({ steps: 20, schedule_steps: 20, checkpoint_every: 5 }),
+  tokenizer,
+  {
+    onProgress: () => {
+      if (
+        existsSync(join(scratch, "checkpoint.bin")) &&
+        readResumeCheckpoint(scratch)?.meta.step === 15
+      ) {
+        Deno.kill(Deno.pid, "SIGKILL");
+      }
+    },
+  },
+);
