@@ -105,6 +105,8 @@ export const slurmSectionSchema = z.strictObject({
   statusGraceSeconds: z.number().nonnegative().optional(),
   /** Let Slurm requeue a job after a node failure or preemption (default false). */
   requeue: z.boolean().optional(),
+  /** Most instances submitted (queued or running) at once: the runner's `--jobs` for Slurm. */
+  maxJobs: z.number().int().positive().optional(),
   /** Prefix of job names (`<prefix>-<kind>`). */
   jobName: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
   /** Per stage kind: resources and placement that override the stage's own declaration. */
@@ -154,6 +156,7 @@ export interface SlurmOptions {
   squeueSeconds: number;
   statusGraceSeconds: number;
   requeue: boolean;
+  maxJobs: number;
   jobName: string;
   /** How long submissions are collected before grouping them into arrays (ms). */
   batchWindowMs: number;
@@ -231,6 +234,7 @@ export function resolveSlurmOptions(
     squeueSeconds: s.squeueSeconds ?? 10,
     statusGraceSeconds: s.statusGraceSeconds ?? 60,
     requeue: s.requeue ?? false,
+    maxJobs: s.maxJobs ?? 1000,
     jobName: s.jobName ?? "idim",
     batchWindowMs: 200,
     env: {},
