@@ -64,8 +64,10 @@ install_packages() {
 
 write_config() {
   local host cpus mem total nproc_
-  host="$(hostname -s)"
-  getent hosts "$host" >/dev/null || die "hostname '$host' does not resolve; add it to /etc/hosts"
+  # slurmd finds its node entry by the short host name; every address is given explicitly
+  # (127.0.0.1), so the name need not resolve.
+  host="$(hostname -s 2>/dev/null || uname -n)"
+  host="${host%%.*}"
   nproc_="$(nproc)"
   cpus="${IDIM_SLURM_CPUS:-$((nproc_ > 4 ? nproc_ : 4))}"
   # RealMemory above what slurmd finds drains the node: stay well under the machine's total.
@@ -117,7 +119,9 @@ start_daemons() {
 }
 
 wait_idle() {
-  local deadline state
+  local deadline state host
+  host="$(hostname -s 2>/dev/null || uname -n)"
+  host="${host%%.*}"
   deadline=$((SECONDS + timeout_s))
   while ((SECONDS < deadline)); do
     state="$(SLURM_CONF="$dir/slurm.conf" sinfo -h -N -o '%t' 2>/dev/null | head -n1 || true)"
@@ -125,7 +129,7 @@ wait_idle() {
     idle | mix | alloc) return 0 ;;
     drain* | drng | down*)
       # A node left down by an earlier run: bring it back.
-      SLURM_CONF="$dir/slurm.conf" scontrol update nodename="$(hostname -s)" state=resume \
+      SLURM_CONF="$dir/slurm.conf" scontrol update nodename="$host" state=resume \
         2>/dev/null || true
       ;;
     esac

@@ -109,7 +109,7 @@ export function workOf(project: TestProject, match: (id: string) => boolean): {
 export async function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
-  seconds = 60,
+  seconds = 120,
 ): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
