@@ -12,7 +12,7 @@
  * DESIGN.md (`MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184`); timings on
  * a loaded machine are upper bounds.
  *
- *   deno run -A bench/pretrain_bench.ts [--steps 1500] [--vocab 4096] [--threads 2] [--time-steps 60]
+ *   deno run -A bench/pretrain_bench.ts [--steps 1500] [--vocab 4096] [--threads 1] [--time-steps 60]
  *
  * @module
  */
@@ -63,7 +63,7 @@ async function run(
 export async function main(): Promise<void> {
   const steps = Number(arg("steps", "1500"));
   const vocab = Number(arg("vocab", "4096"));
-  const threads = Number(arg("threads", "2"));
+  const threads = Number(arg("threads", "1"));
   const timeSteps = Number(arg("time-steps", "60"));
   const root = mkdtempSync(join(tmpdir(), "idim-pretrain-bench-"));
   try {

@@ -35,17 +35,17 @@ export const pretrainBaseSchema = z.strictObject({
   /** The tokenizer (its vocabulary size is the model's). */
   tokenizer: TokenizerRef.default({
     kind: "embedded-tokenizer",
-    params: { vocab_size: 8192 },
+    params: { vocab_size: 4096 },
   }),
   /** The pretraining corpus (the only embedded one). */
   corpus: z.literal("nlp-corpus").default("nlp-corpus"),
   /** Use only the first N sentences of the corpus (null: all 100,000). */
   max_sentences: z.number().int().min(100).nullable().default(null),
   /** Architecture (BERT family, post-LayerNorm, GELU). */
-  hidden: z.number().int().min(8).max(1024).default(128),
+  hidden: z.number().int().min(8).max(1024).default(64),
   layers: z.number().int().min(1).max(24).default(2),
   heads: z.number().int().min(1).max(32).default(2),
-  intermediate: z.number().int().min(8).max(8192).default(512),
+  intermediate: z.number().int().min(8).max(8192).default(256),
   /** Position embeddings: the longest sequence the model (and its fine-tuning) can take. */
   max_position: z.number().int().min(8).max(4096).default(128),
   /** Total optimizer steps of this checkpoint (0 = the random initialisation). */
@@ -57,7 +57,7 @@ export const pretrainBaseSchema = z.strictObject({
   batch: z.number().int().min(1).max(4096).default(32),
   seq: z.number().int().min(8).max(4096).default(64),
   /** Peak learning rate (AdamW, β = (0.9, 0.98), ε = 1e-6 as RoBERTa). */
-  lr: z.number().positive().max(1).default(1e-3),
+  lr: z.number().positive().max(1).default(2e-3),
   /** Linear warm-up over this fraction of `schedule_steps`, then linear decay to 0. */
   warmup_ratio: z.number().min(0).max(1).default(0.06),
   weight_decay: z.number().min(0).default(0.01),
@@ -66,12 +66,15 @@ export const pretrainBaseSchema = z.strictObject({
   /** Fraction of tokens to predict (BERT: 0.15; of those 80% [MASK], 10% random, 10% kept). */
   mask_prob: z.number().gt(0).max(0.5).default(0.15),
   seed: z.number().int().min(0).max(0x7fffffff).default(0),
-  /** ORT intra-op threads. */
-  threads: z.number().int().min(1).max(256).default(2),
+  /**
+   * ORT intra-op threads. Default 1: on the 2-core machines, with anything else running, 2
+   * threads measured slower (63 vs 45 ms/step, bench/results/pretrain.json).
+   */
+  threads: z.number().int().min(1).max(256).default(1),
   /** Write a resumable checkpoint to the scratch dir every N steps. */
   checkpoint_every: z.number().int().min(1).default(200),
   /** Held-out sequences scored for the final MLM loss and accuracy. */
-  eval_sequences: z.number().int().min(1).default(256),
+  eval_sequences: z.number().int().min(1).default(512),
 });
 
 /** Parsed `pretrain` parameters. */

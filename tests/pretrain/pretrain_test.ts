@@ -142,7 +142,7 @@ Deno.test("pretrain: kill -9 mid-run, then the rerun resumes at the last checkpo
   assertSameArtifact(straight, resumed.dir);
 });
 
-Deno.test("pretrain: the artifact loads into seqcls graphs (full and LoRA) with a fresh head; forward runs", async () => {
+Deno.test("pretrain: the artifact loads into seqcls graphs (full, LoRA, DID) with a fresh head; forward runs", async () => {
   const ctxDir = join(root, "stage-out");
   Deno.mkdirSync(ctxDir, { recursive: true });
   const params = parse(tinyRaw({ steps: 5 }));
@@ -160,12 +160,12 @@ Deno.test("pretrain: the artifact loads into seqcls graphs (full and LoRA) with 
     signal: new AbortController().signal,
   };
   await pretrainStage.run(ctx);
-  for (const method of ["full", "lora"] as const) {
+  for (const method of ["full", "lora", "did"] as const) {
     const out = join(root, `export-${method}`);
     Deno.mkdirSync(out);
     const meta = exportGraphs(ctxDir, out, {
       method,
-      size: method === "lora" ? 4 : undefined,
+      size: method === "full" ? undefined : method === "lora" ? 4 : 16,
       batch: 2,
       seq: 16,
       numLabels: 3,
