@@ -142,6 +142,9 @@ function optimizerOf(p: PretrainParams) {
 /** Checks that the `from` artifact's config.json is this run's architecture. */
 function checkFromConfig(fromDir: string, config: EncoderConfig): void {
   const file = join(fromDir, "config.json");
+  if (!existsSync(file)) {
+    throw new Error(`${file}: missing: "from" must be a pretrain instance's model artifact`);
+  }
   const got = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   const want = toHfConfig(config);
   for (const k of Object.keys(want)) {

@@ -193,3 +193,18 @@ Deno.test("pretrain: the artifact loads into seqcls graphs (full, LoRA, DID) wit
 });
 
 globalThis.addEventListener("unload", () => rmSync(root, { recursive: true, force: true }));
+
+Deno.test("pretrain: a missing tokenizer or a from dir without optimizer state is named in the error", async () => {
+  await assert.rejects(
+    runTiny(root, "no-tok", tinyRaw({ steps: 1 }), join(root, "nowhere")),
+    /nowhere\/tokenizer\.json: missing \(the tokenizer input\)/,
+  );
+  const raw = tinyRaw({
+    steps: 2,
+    from: { kind: "pretrain", params: tinyRaw({ steps: 1, schedule_steps: 2 }) },
+  });
+  await assert.rejects(
+    runTiny(root, "no-state", raw, tokenizer, { from: tokenizer }),
+    /config\.json: missing: "from" must be a pretrain instance's model artifact/,
+  );
+});
