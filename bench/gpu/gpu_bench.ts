@@ -24,11 +24,11 @@ import {
   type Placement,
   probeAll,
   type Provider,
+  trainFeeds,
 } from "../../lib/device/mod.ts";
 import { type EncoderConfig, ROBERTA_LARGE_SHAPE, toHfConfig } from "../../lib/models/config.ts";
 import { exportGraphs, type GraphMeta, readInitState } from "../../lib/models/export.ts";
 import { initWeights } from "../../lib/models/init.ts";
-import type { TypedArray } from "../../lib/onnx/dtype.ts";
 import { ortOptions, type SessionOptions, TrainSession } from "../../lib/onnx/session.ts";
 import type { TrainSpec } from "../../lib/onnx/train.ts";
 
@@ -103,27 +103,6 @@ function prepShape(work: string, shape: string, methods: ("did" | "lora")[]): vo
   }
 }
 
-/** All of a training graph's inputs for step 1, as TrainSession would feed them. */
-function firstFeeds(
-  spec: TrainSpec,
-  init: Record<string, TypedArray>,
-  batch: Record<string, ort.Tensor>,
-): Record<string, ort.Tensor> {
-  const f: Record<string, ort.Tensor> = { ...batch };
-  for (const p of spec.params) {
-    f[p.input] = new ort.Tensor("float32", init[p.input] as Float32Array, p.shape);
-  }
-  for (const s of spec.state) {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    f[s.input] = new ort.Tensor("float32", new Float32Array(n).fill(s.init ?? 0), s.shape);
-  }
-  for (const h of Object.values(spec.hyper)) {
-    f[h.input] = new ort.Tensor("float32", new Float32Array([h.value]), []);
-  }
-  f[spec.step] = new ort.Tensor("float32", new Float32Array([1]), []);
-  return f;
-}
-
 /** Timing row of one configuration. */
 export interface TimeRow {
   shape: string;
@@ -164,7 +143,7 @@ async function timeOne(work: string, shape: string, method: string, provider: Pr
   const placement = await measurePlacement(
     join(dir, "train.onnx"),
     ortOptions(opts),
-    firstFeeds(spec, init, batchT),
+    trainFeeds(spec, init, batchT),
     [spec.loss],
   );
   let t = performance.now();

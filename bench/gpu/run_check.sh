@@ -25,10 +25,9 @@ xz -dc "$B/deno.xz" >"$W/bin/deno" && chmod +x "$W/bin/deno" || {
 if [ ! -e node_modules/onnxruntime-node ]; then
   xz -dc "$B/node_modules.tar.xz" | tar -xf - || say "node_modules unpack FAILED"
 fi
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-  for f in "$B"/debs/*.deb; do dpkg -x "$f" /; done
-  ldconfig 2>/dev/null
-fi
+# the Vulkan loader, and libglvnd (NVIDIA's ICD, libGLX_nvidia.so.0, needs libGLdispatch)
+for f in "$B"/debs/*.deb; do dpkg -x "$f" /; done
+ldconfig 2>/dev/null
 ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -f "$ICD" ] && export VK_DRIVER_FILES=${VK_DRIVER_FILES:-$ICD}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/gpu.txt" 2>&1 || true

@@ -11,6 +11,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
+import type { TypedArray } from "../onnx/dtype.ts";
+import type { TrainSpec } from "../onnx/train.ts";
 import { type Provider, providerFromOrtName } from "./device.ts";
 
 /** Where the nodes of one session ran. */
@@ -105,4 +107,34 @@ export function describePlacement(p: Placement): string {
   return `${p.provider}: ${on} of ${p.totalNodes} nodes` +
     (p.provider === "cpu" ? "" : `, ${p.fallbackNodes} on cpu${ops ? ` (${ops})` : ""}`) +
     `, ${p.copyNodes} copies`;
+}
+
+/**
+ * Every input of a training graph for its first step (initial parameters, zero optimizer state,
+ * default hyper-parameters, step 1) plus `batch`, as TrainSession feeds them: for
+ * {@link measurePlacement} of a training graph.
+ */
+export function trainFeeds(
+  spec: TrainSpec,
+  init: Record<string, TypedArray>,
+  batch: Record<string, ort.Tensor>,
+): Record<string, ort.Tensor> {
+  const f: Record<string, ort.Tensor> = { ...batch };
+  for (const p of spec.params) {
+    f[p.input] = new ort.Tensor(p.dtype as "float32", init[p.input] as Float32Array, p.shape);
+  }
+  for (const s of spec.state) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const data = s.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+    f[s.input] = new ort.Tensor(
+      s.dtype as "float32",
+      data.fill(s.init ?? 0) as Float32Array,
+      s.shape,
+    );
+  }
+  for (const h of Object.values(spec.hyper)) {
+    f[h.input] = new ort.Tensor("float32", new Float32Array([h.value]), []);
+  }
+  f[spec.step] = new ort.Tensor("float32", new Float32Array([1]), []);
+  return f;
 }

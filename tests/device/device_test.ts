@@ -204,3 +204,27 @@ Deno.test("the device is not part of the cache key: a run on cpu is reused by we
     p.remove();
   }
 });
+
+Deno.test("trainFeeds gives a training graph every input, so its placement can be measured", async () => {
+  const o = await import("../../lib/onnx/mod.ts");
+  const g = new o.Graph();
+  const x = g.input("x", "float32", [4, 3]);
+  const y = g.input("y", "int64", [4]);
+  const w = g.input("w", "float32", [3, 2]);
+  const spec = o.buildTrainGraph(g, {
+    loss: o.softmaxCrossEntropy(o.linear(x, w), y),
+    params: [w],
+    optimizer: { type: "adamw", lr: 1e-2 },
+  });
+  const { trainFeeds } = await import("../../lib/device/placement.ts");
+  const feeds = trainFeeds(spec, { w: new Float32Array(6).fill(0.1) }, {
+    x: new ort.Tensor("float32", new Float32Array(12).fill(1), [4, 3]),
+    y: new ort.Tensor("int64", new BigInt64Array(4), [4]),
+  });
+  const p = await measurePlacement(o.toModelProto(g), { executionProviders: ["cpu"] }, feeds, [
+    spec.loss,
+  ]);
+  assert.ok(p.totalNodes > 5, `a training graph has more than 5 nodes, got ${p.totalNodes}`);
+  assert.equal(p.nodesByProvider.cpu, p.totalNodes);
+  assert.equal(p.fallbackNodes, 0);
+});
