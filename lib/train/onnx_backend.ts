@@ -8,14 +8,15 @@
  * @module
  */
 import * as path from "node:path";
-import type * as ort from "onnxruntime-node";
+import * as ort from "onnxruntime-node";
 import { argmaxRows, computeMetrics } from "../data/metrics.ts";
 import type { MetricName } from "../data/schema.ts";
 import { readTokensMeta, readTokenTensors, type TokenTensors } from "../data/token_tensors.ts";
+import { measurePlacement, parseDevice, selectDevice, trainFeeds } from "../device/mod.ts";
 import { readInitState } from "../models/export.ts";
 import type { GraphMeta } from "../models/export.ts";
 import type { TypedArray } from "../onnx/dtype.ts";
-import { EvalSession, type SessionOptions, TrainSession } from "../onnx/session.ts";
+import { EvalSession, ortOptions, type SessionOptions, TrainSession } from "../onnx/session.ts";
 import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
 import type { Metrics } from "../results/types.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
@@ -132,7 +133,8 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   }
   const trainSpec = readSpec<TrainSpec>(path.join(req.graphsDir, `${meta.files.train}.json`));
   const evalSpec = readSpec<EvalSpec>(path.join(req.graphsDir, `${meta.files.eval}.json`));
-  const opts = sessionOptions(req.device, p.threads);
+  const device = await selectDevice(parseDevice(req.device));
+  const opts = sessionOptions(device.provider, p.threads);
   const init = readInitState(req.graphsDir);
   const session = await TrainSession.create(
     path.join(req.graphsDir, meta.files.train),
@@ -161,6 +163,31 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   session.setHyper("lr", p.lr);
   const trainFill = new BatchFiller(trainSpec.batch, meta.batch, meta.seq);
   const evalFill = new BatchFiller(evalSpec.batch, meta.batch, meta.seq);
+  // On a GPU provider, record where the nodes ran (one profiled step on a separate session).
+  const placement = device.provider === "cpu" ? undefined : await measurePlacement(
+    path.join(req.graphsDir, meta.files.train),
+    ortOptions(opts),
+    trainFeeds(
+      trainSpec,
+      init,
+      Object.fromEntries(
+        Object.entries(
+          trainFill.fill(train, Array.from({ length: meta.batch }, (_, i) => i % train.rows)),
+        )
+          .map((
+            [k, v],
+          ) => [
+            k,
+            new ort.Tensor(
+              v.data instanceof BigInt64Array ? "int64" : "int32",
+              v.data as BigInt64Array,
+              v.dims,
+            ),
+          ]),
+      ),
+    ),
+    [trainSpec.loss],
+  );
   const metricNames = tokens.metrics as MetricName[];
   const carried = [...trainSpec.params, ...trainSpec.state];
 
@@ -189,8 +216,16 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
     trainableParams: meta.trainableCount,
     modelParams: meta.modelParamCount,
     metric: tokens.primaryMetric,
-    provider: opts.executionProviders![0],
+    provider: device.provider,
     facts: {
+      device: { requested: device.requested, skipped: device.skipped },
+      ...(placement
+        ? {
+          nodes: placement.totalNodes,
+          fallbackNodes: placement.fallbackNodes,
+          fallbackOps: placement.fallbackOps,
+        }
+        : { fallbackNodes: 0 }),
       seq: meta.seq,
       numLabels: meta.numLabels,
       optimizer: meta.optimizer,
