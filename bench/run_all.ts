@@ -13,6 +13,7 @@ export const BENCHMARKS: Record<string, string> = {
   pipeline: "./pipeline_bench.ts",
   onnx: "./onnx_bench.ts",
   models: "./models_bench.ts",
+  pretrain: "./pretrain_bench.ts",
 };
 
 if (import.meta.main) {

@@ -48,6 +48,8 @@ export const downloadDatasetParams = z.strictObject({
   seed: z.number().int().min(0).default(0),
   /** brown-genre: the 15 genres or a 4-way grouping (press, general prose, learned, fiction). */
   labels: z.enum(["genre15", "coarse4"]).default("genre15"),
+  /** brown-same-doc: negatives from another document of the same genre, or of any genre. */
+  negatives: z.enum(["same-genre", "any-document"]).default("same-genre"),
 });
 
 /** Parsed parameters of `download-dataset`. */
@@ -109,7 +111,7 @@ export const stage = defineStage({
       const { src, labelNames, source } = await readEmbeddedSource(p.task, spec, {
         labels: p.labels,
       });
-      prepared = finishTask(p.task, src, labelNames, spec, policy, source);
+      prepared = finishTask(p.task, src, labelNames, spec, policy, source, p.negatives);
     }
     for (const [name, s] of Object.entries(prepared.meta.splits)) {
       ctx.log(`${name}: ${s.rows} rows (${s.how}) labels ${JSON.stringify(s.labelCounts)}`);

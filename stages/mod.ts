@@ -7,6 +7,7 @@ import type { StageDefinition } from "../lib/pipeline/stage.ts";
 import downloadDataset from "./download_dataset.ts";
 import embeddedTokenizer from "./embedded_tokenizer.ts";
 import downloadModel from "./download_model.ts";
+import { pretrainStage } from "./pretrain.ts";
 import tokenize from "./tokenize.ts";
 import exportGraphs from "./export_graphs.ts";
 import { trainFullStage, trainLoraStage, trainSubspaceStage } from "./train.ts";
@@ -22,6 +23,7 @@ export const stages: StageDefinition<any>[] = [
   downloadDataset,
   embeddedTokenizer,
   downloadModel,
+  pretrainStage,
   tokenize,
   exportGraphs,
   trainFullStage,

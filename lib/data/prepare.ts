@@ -142,7 +142,15 @@ export async function readHubSource(
 export interface EmbeddedOptions {
   /** `brown-genre`: the 15 genres or the 4-way coarse grouping. */
   labels?: "genre15" | "coarse4";
+  /**
+   * `brown-same-doc`: where a negative pair's second sentence comes from — another document of
+   * the same genre (`same-genre`: topic cues cancel out, the harder task) or any other document.
+   */
+  negatives?: PairNegatives;
 }
+
+/** Where the negatives of `brown-same-doc` come from. */
+export type PairNegatives = "same-genre" | "any-document";
 
 /** Reads an embedded task's source rows and label names. */
 export async function readEmbeddedSource(
@@ -183,9 +191,15 @@ export async function readEmbeddedSource(
  * Pairs Brown sentences for `brown-same-doc`, within one split: sentence i (in order) is paired
  * with another sentence of the same document when i is even (label 1), else with a sentence of
  * another document of the same genre in the split (label 0; any other document if the genre has
- * only one here). Balanced by construction; seeded. Rows carry `group` = the documents' ids.
+ * only one here, or if `negatives` is `any-document`). Balanced by construction; seeded. Rows
+ * carry `group` = the documents' ids.
  */
-export function pairSameDocument(rows: readonly Row[], seed: number, splitIndex: number): Row[] {
+export function pairSameDocument(
+  rows: readonly Row[],
+  seed: number,
+  splitIndex: number,
+  negatives: PairNegatives = "same-genre",
+): Row[] {
   const rand = seededRandom(seed, STREAMS.pairs * 16 + splitIndex);
   const byDoc = new Map<string, number[]>();
   const byGenre = new Map<number, string[]>();
@@ -212,7 +226,9 @@ export function pairSameDocument(rows: readonly Row[], seed: number, splitIndex:
       do j = pick(own); while (j === i);
       other = r.group!;
     } else {
-      const sameGenre = byGenre.get(r.label)!.filter((d) => d !== r.group);
+      const sameGenre = negatives === "same-genre"
+        ? byGenre.get(r.label)!.filter((d) => d !== r.group)
+        : [];
       other = sameGenre.length > 0 ? pick(sameGenre) : pick(docs.filter((d) => d !== r.group));
       j = pick(byDoc.get(other)!);
     }
@@ -234,6 +250,7 @@ export function finishTask(
   spec: { metrics: TaskMeta["metrics"]; primaryMetric: TaskMeta["primaryMetric"]; pair: boolean },
   policy: EvaluationPolicy,
   source: Record<string, unknown>,
+  negatives: PairNegatives = "same-genre",
 ): PreparedTask {
   const prepared = applyPolicy(src, policy, labelNames.length);
   let rows = prepared.rows;
@@ -242,16 +259,18 @@ export function finishTask(
   if (task === "brown-same-doc") {
     names = ["different_document", "same_document"];
     rows = {
-      train: pairSameDocument(rows.train, policy.seed, 0),
+      train: pairSameDocument(rows.train, policy.seed, 0, negatives),
       select: policy.name === "validation"
-        ? pairSameDocument(rows.report, policy.seed, 2)
-        : pairSameDocument(rows.select, policy.seed, 1),
-      report: pairSameDocument(rows.report, policy.seed, 2),
+        ? pairSameDocument(rows.report, policy.seed, 2, negatives)
+        : pairSameDocument(rows.select, policy.seed, 1, negatives),
+      report: pairSameDocument(rows.report, policy.seed, 2, negatives),
     };
     for (const s of ROLE_SPLITS) {
       provenance[s] = {
         ...provenance[s],
-        how: `${provenance[s].how}; sentence pairs (same document or not)`,
+        how: `${provenance[s].how}; sentence pairs (same document or not; negatives from ${
+          negatives === "same-genre" ? "the same genre" : "any other document"
+        })`,
         rows: rows[s].length,
         labelCounts: labelCounts(rows[s], 2),
       };

@@ -10,9 +10,17 @@ import { buildDag, type Dag, type Instance } from "./dag.ts";
 import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
 import { type Executor, InProcessExecutor, LocalExecutor } from "./executor.ts";
+import {
+  createSlurmExecutor,
+  SLURM_RUN_FLAGS,
+  slurmDryRun,
+  slurmFlagsFrom,
+  slurmOptionsFor,
+} from "../cluster/cli_integration.ts";
 import { resultPath } from "./instance_exec.ts";
 import { lockPathFor, readLock } from "./lock_file.ts";
 import { PlanError, type Planner } from "./planner.ts";
+import { parseDevice } from "../device/device.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
@@ -46,7 +54,9 @@ commands:
       --dry-run           print what would run and why; change nothing
       --jobs N            concurrent instances (default: run.jobs, else the CPU count)
       --device NAME       execution device handed to stages (not part of keys)
-      --executor KIND     local (a process per instance) or inprocess
+      --executor KIND     local (a process per instance), inprocess, or slurm (docs/cluster.md)
+      --slurm-partition P --slurm-account A --slurm-time T --slurm-flags "…"
+                          Slurm placement (override run.slurm in the config)
       --no-wait           fail at once if another invocation holds the store
   status [selectors...] what is up to date and what would run
   dag [selectors...]    print the DAG  (--format text|mermaid|dot)
@@ -62,7 +72,14 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(["--config", "--jobs", "--device", "--executor", "--format"]);
+const VALUE_FLAGS = new Set([
+  "--config",
+  "--jobs",
+  "--device",
+  "--executor",
+  "--format",
+  ...Object.keys(SLURM_RUN_FLAGS),
+]);
 const BOOL_FLAGS: Record<string, string[]> = {
   run: ["--downstream", "--force", "--dry-run", "--no-wait"],
   status: [],
@@ -71,7 +88,7 @@ const BOOL_FLAGS: Record<string, string[]> = {
   gc: ["--dry-run", "--no-wait"],
 };
 const VALUE_ALLOWED: Record<string, string[]> = {
-  run: ["--config", "--jobs", "--device", "--executor"],
+  run: ["--config", "--jobs", "--device", "--executor", ...Object.keys(SLURM_RUN_FLAGS)],
   status: ["--config"],
   dag: ["--config", "--format"],
   show: ["--config"],
@@ -236,12 +253,34 @@ async function cmdRun(
   const { config, dag, store, lockFile } = load(p, opts);
   const { targets, considered } = selection(p, dag);
   const forced = new Set(p.flags.has("--force") ? targets : []);
-  const jobs = parseJobs(p.flags.get("--jobs"), config.run.jobs);
-  const device = (p.flags.get("--device") as string | undefined) ?? config.run.device;
-  const executorName = (p.flags.get("--executor") as string | undefined) ?? config.run.executor;
-  if (executorName !== "local" && executorName !== "inprocess") {
-    throw new PipelineError(`--executor: expected local or inprocess, got "${executorName}"`);
+  const deviceFlag = p.flags.get("--device") as string | undefined;
+  let device = config.run.device;
+  if (deviceFlag !== undefined) {
+    try {
+      device = parseDevice(deviceFlag);
+    } catch (e) {
+      throw new PipelineError(errorMessage(e));
+    }
   }
+  const executorName = (p.flags.get("--executor") as string | undefined) ?? config.run.executor;
+  if (executorName !== "local" && executorName !== "inprocess" && executorName !== "slurm") {
+    throw new PipelineError(
+      `--executor: expected local, inprocess or slurm, got "${executorName}"`,
+    );
+  }
+  const slurmFlag = Object.keys(SLURM_RUN_FLAGS).find((f) => p.flags.has(f));
+  if (slurmFlag && executorName !== "slurm") {
+    throw new PipelineError(`${slurmFlag} applies to --executor slurm only`);
+  }
+  // Validated even when not used, so a typo in run.slurm is found before the cluster run.
+  const slurm = executorName === "slurm" || config.run.slurm
+    ? slurmOptionsFor(config.run.slurm, slurmFlagsFrom(p.flags), config.locate)
+    : undefined;
+  // For Slurm, --jobs bounds the instances queued or running at once (run.slurm.maxJobs).
+  const jobs = parseJobs(
+    p.flags.get("--jobs"),
+    executorName === "slurm" ? slurm!.maxJobs : config.run.jobs,
+  );
   const warn = (m: string) => errText(`warning: ${m}`);
   if (p.flags.has("--dry-run")) {
     const state = new StateCache(store.stateFile).load();
@@ -269,6 +308,10 @@ async function cmdRun(
       } cached (dry run: nothing changed)`,
     );
     if (flops > 0) print(describeCompute(flops));
+    if (executorName === "slurm") {
+      print("\nbatch scripts (each is submitted once its instances' inputs are committed):\n");
+      print(slurmDryRun(toRun.map((v) => v.inst), store.root, device, slurm!));
+    }
     return 0;
   }
   store.ensure();
@@ -306,10 +349,12 @@ async function cmdRun(
       repair: true,
       warn,
     });
-    const executor: Executor = executorName === "inprocess"
+    const reporter = new ProgressReporter(out);
+    const executor: Executor = executorName === "slurm"
+      ? createSlurmExecutor(slurm!, (m) => reporter.message(`slurm: ${m}`))
+      : executorName === "inprocess"
       ? new InProcessExecutor()
       : new LocalExecutor();
-    const reporter = new ProgressReporter(out);
     for (const v of verdicts) {
       if (v.action === "run" && !out.isTerminal) print(`will run ${v.inst.id}: ${fmtReasons(v)}`);
     }

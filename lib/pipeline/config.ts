@@ -10,6 +10,7 @@ import type { Document, Node as YamlNode } from "yaml";
 import { z } from "zod";
 import * as path from "node:path";
 import { PipelineError } from "./errors.ts";
+import { DEVICES } from "../device/device.ts";
 import type { Planner } from "./planner.ts";
 
 /** The engine's settings from the `run:` section (command-line flags override them). */
@@ -19,18 +20,18 @@ export interface RunSettings {
   /** Execution device handed to stages (not part of keys). */
   device: string;
   /** `local` runs each instance in its own process; `inprocess` is for tests and benchmarks. */
-  executor: "local" | "inprocess";
+  executor: "local" | "inprocess" | "slurm";
   /** Store directory, relative to the config file's folder unless absolute. */
   store: string;
-  /** Reserved for a cluster executor. */
+  /** Settings of the Slurm executor, validated by lib/cluster/options.ts (docs/cluster.md). */
   slurm?: Record<string, unknown>;
 }
 
 /** Schema of the `run:` section. */
 export const runSchema: z.ZodType<Partial<RunSettings>> = z.strictObject({
   jobs: z.number().int().positive().optional(),
-  device: z.string().min(1).optional(),
-  executor: z.enum(["local", "inprocess"]).optional(),
+  device: z.enum(DEVICES).optional(),
+  executor: z.enum(["local", "inprocess", "slurm"]).optional(),
   store: z.string().min(1).optional(),
   slurm: z.record(z.string(), z.unknown()).optional(),
 });

@@ -118,6 +118,8 @@ export const taskSchema = z.strictObject({
   max_length: positiveInt.default(128),
   /** brown-genre: the 15 genres or a coarse 4-way grouping. */
   labels: z.enum(["genre15", "coarse4"]).optional(),
+  /** brown-same-doc: negatives from the same genre (harder) or any other document. */
+  negatives: z.enum(["same-genre", "any-document"]).optional(),
   /** A reference full fine-tuning score: used as the baseline instead of measuring one. */
   reference_baseline: z.number().gt(0).max(1).optional(),
   /** Where the reference baseline comes from (printed in the report). */

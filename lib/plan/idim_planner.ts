@@ -177,6 +177,7 @@ export class IdimPlan {
         n_report: t.n_report ?? null,
         seed: this.exp.data_seed,
         labels: t.labels,
+        negatives: t.negatives,
       }),
     };
   }

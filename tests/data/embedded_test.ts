@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { BROWN_GENRES, detokenizeBrown, loadBrown } from "../../lib/data/embedded/brown.ts";
 import { loadNlpCorpus } from "../../lib/data/embedded/nlp_corpus.ts";
 import { emailText, loadSpam } from "../../lib/data/embedded/spam.ts";
-import { finishTask, readEmbeddedSource } from "../../lib/data/prepare.ts";
+import { finishTask, type PairNegatives, readEmbeddedSource } from "../../lib/data/prepare.ts";
 import { type EmbeddedTaskSpec, taskSpec } from "../../lib/data/tasks.ts";
 import type { Row } from "../../lib/data/schema.ts";
 
@@ -14,7 +14,7 @@ const policy = (seed: number) => ({
   byGroup: true,
 });
 
-async function prepare(task: string, seed = 0) {
+async function prepare(task: string, seed = 0, negatives?: PairNegatives) {
   const spec = taskSpec(task) as EmbeddedTaskSpec;
   const { src, labelNames, source } = await readEmbeddedSource(task, spec);
   return finishTask(
@@ -24,6 +24,7 @@ async function prepare(task: string, seed = 0) {
     spec,
     { ...policy(seed), byGroup: spec.byGroup },
     source,
+    negatives,
   );
 }
 
@@ -136,6 +137,23 @@ Deno.test("brown-same-doc: balanced pairs, positives from one document, splits d
   const docs = (rows: Row[]) => new Set(rows.flatMap((r) => r.group!.split("|")));
   const train = docs(t.rows.train);
   for (const d of docs(t.rows.report)) assert.ok(!train.has(d));
+});
+
+Deno.test("brown-same-doc negatives: same genre by default, any other document on request", async () => {
+  const genreOf = new Map((await loadBrown()).map((d) => [d.id, d.genre]));
+  const crossGenre = (rows: Row[]) =>
+    rows.filter((r) => {
+      const [a, b] = r.group!.split("|");
+      return r.label === 0 && genreOf.get(a) !== genreOf.get(b);
+    }).length;
+  const same = await prepare("brown-same-doc");
+  const any = await prepare("brown-same-doc", 0, "any-document");
+  const negatives = any.rows.train.filter((r) => r.label === 0).length;
+  // Same-genre negatives cross genres only where a genre has one document in the split.
+  assert.ok(crossGenre(same.rows.train) < 0.02 * negatives);
+  // Any-document negatives cross genres about as often as two random documents do (~85%).
+  assert.ok(crossGenre(any.rows.train) > 0.7 * negatives);
+  assert.match(any.meta.splits.train.how, /negatives from any other document/);
 });
 
 Deno.test("embedded splits are deterministic by seed", async () => {
