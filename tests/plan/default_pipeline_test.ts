@@ -1,0 +1,98 @@
+/**
+ * The embedded default, end to end, at test size: the same `pipeline.yaml` (same models, tasks,
+ * methods and stages) with fewer pretraining steps, fewer rows, shorter runs and two-point
+ * grids, run through the real CLI in a subprocess. The report must exist and hold d90 (DID,
+ * SAID) and r90 (LoRA) for every embedded task. The full-size run is measured in the README.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import YAML from "yaml";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const EMBEDDED_TASKS = ["spam", "brown-genre", "brown-same-doc"];
+
+/** The default config, shrunk to test size. */
+function testSizedConfig(store: string): string {
+  const doc = YAML.parse(Deno.readTextFileSync(path.join(REPO, "pipeline.yaml")));
+  const e = doc.experiment;
+  doc.run = { ...doc.run, store, jobs: 2 };
+  Object.assign(e.models["tiny-bert"], { checkpoints: [0, 30], max_sentences: 2000 });
+  for (const t of Object.values<Record<string, unknown>>(e.tasks)) {
+    Object.assign(t, { n_train: 96, n_select: 32, n_report: 48 });
+  }
+  e.train = { ...e.train, steps: 12, eval_every: 6 };
+  e.full.lr = [e.full.lr[0]];
+  e.did = { ...e.did, d: [16, 256], lr: [e.did.lr[1]] };
+  e.said = { ...e.said, d: [64, 256], lr: [e.said.lr[1]] };
+  e.lora = { ...e.lora, r: [1, 4], lr: [e.lora.lr[0]] };
+  return YAML.stringify(doc);
+}
+
+/** Minimal CSV reader for the report's summary (quoted cells allowed). */
+function parseCsv(text: string): Record<string, string>[] {
+  const rows = text.trim().split("\n").map((line) =>
+    [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1].replace(/^"|"$/g, ""))
+      .slice(0, -1)
+  );
+  const [head, ...body] = rows;
+  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ""])));
+}
+
+Deno.test({
+  name: "default pipeline (test size): report with d90 and r90 for every embedded task",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "idim-default-" });
+    const config = path.join(dir, "pipeline.yaml");
+    Deno.writeTextFileSync(config, testSizedConfig(path.join(dir, "store")));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", path.join(REPO, "pipeline.ts"), "run", "--config", config],
+      cwd: REPO,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, log.slice(-4000));
+    assert.match(log, /failed 0, skipped 0/);
+
+    const reports = path.join(dir, "reports");
+    for (const f of ["index.html", "summary.md", "summary.csv", "runs.csv", "stats.json"]) {
+      assert.ok(existsSync(path.join(reports, f)), `reports/${f}`);
+    }
+    for (const chart of ["accuracy_vs_d", "accuracy_vs_r", "d90_vs_r90", "d90_vs_pretrain_steps"]) {
+      assert.ok(existsSync(path.join(reports, "charts", `${chart}.png`)), chart);
+    }
+    const summary = parseCsv(Deno.readTextFileSync(path.join(reports, "summary.csv")));
+    for (const task of EMBEDDED_TASKS) {
+      const row = summary.find((r) => r.task === task && r.model === "tiny-bert@30");
+      assert.ok(row, `summary row for ${task}: ${JSON.stringify(summary)}`);
+      for (const col of ["d90_did", "d90_said", "r90"]) assert.ok(col in row, col);
+      assert.ok(Number(row.baseline) > 0, `${task} baseline`);
+    }
+    // Each (task, method) has its threshold: a grid value, or "not reached" with its target.
+    const lock = YAML.parse(Deno.readTextFileSync(path.join(dir, "pipeline.lock")));
+    const thresholds = Object.values<{ kind: string; params: Record<string, unknown> }>(
+      lock.instances,
+    ).filter((i) => i.kind === "threshold").map((i) => `${i.params.task}/${i.params.method}`);
+    for (const task of EMBEDDED_TASKS) {
+      for (const m of ["did", "said", "lora"]) assert.ok(thresholds.includes(`${task}/${m}`));
+    }
+    // The pretraining effect: d90 on spam at each checkpoint.
+    const spamDid = summary.filter((r) => r.task === "spam").map((r) => r.model).sort();
+    assert.deepEqual(spamDid, ["tiny-bert@0", "tiny-bert@30"]);
+
+    // A second run recomputes nothing.
+    const again = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", path.join(REPO, "pipeline.ts"), "--config", config],
+      cwd: REPO,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(again.code, 0);
+    assert.match(new TextDecoder().decode(again.stdout), /ran 0, cached \d+, failed 0/);
+    Deno.removeSync(dir, { recursive: true });
+  },
+});

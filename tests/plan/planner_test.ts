@@ -1,0 +1,115 @@
+/**
+ * The idim planner on the shipped configurations: what a researcher's config expands to, what
+ * a dry run prints, and where a mistake in the config is reported.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { main } from "../../lib/pipeline/cli.ts";
+import { loadConfig } from "../../lib/pipeline/config.ts";
+import { buildDag } from "../../lib/pipeline/dag.ts";
+import { idimPlanner } from "../../lib/plan/idim_planner.ts";
+import { stages } from "../../stages/mod.ts";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function planOf(file: string) {
+  const config = loadConfig(file, idimPlanner);
+  return buildDag(idimPlanner.plan(config.experiment), stages, { locate: config.locate });
+}
+
+function countKinds(file: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const inst of planOf(file).instances) counts[inst.kind] = (counts[inst.kind] ?? 0) + 1;
+  return counts;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(args, {
+    planner: idimPlanner,
+    stages,
+    defaultConfig: path.join(REPO, "pipeline.yaml"),
+    stdout: { write: (t) => (out += t), isTerminal: false },
+    stderr: (t) => (err += t),
+  });
+  return { code, out, err };
+}
+
+Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 791 training runs", () => {
+  const kinds = countKinds(path.join(REPO, "experiments/paper.yaml"));
+  // RoBERTa-Large × 4 tasks + 3 more models × ANLI = 7 (model, task) pairs × DID, SAID, LoRA.
+  assert.equal(kinds["threshold"], 21);
+  // Per pair: 10 d × 4 lrs (DID) + 10 d × 4 lrs (SAID) + 10 r × 3 lrs (LoRA) + 3 baseline lrs.
+  const trains = kinds["train-full"] + kinds["train-subspace"] + kinds["train-lora"];
+  assert.equal(kinds["train-full"], 7 * 3);
+  assert.equal(trains, 7 * (40 + 40 + 30) + 7 * 3);
+  assert.equal(kinds["download-model"], 4);
+  // One dataset per task; ANLI is shared by both sets.
+  assert.equal(kinds["download-dataset"], 4);
+  // A graph per (model, label count, method, size), shared by every lr and by the tasks of
+  // the same label count and length: RoBERTa-Large has 2-label (GLUE) and 3-label (ANLI) graphs.
+  assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1));
+  assert.equal(kinds["report"], 1);
+});
+
+Deno.test("paper.yaml dry run lists every training run with its compute and a total", async () => {
+  const r = await cli("run", "--config", path.join(REPO, "experiments/paper.yaml"), "--dry-run");
+  assert.equal(r.code, 0, r.err);
+  const trainLines = r.out.split("\n").filter((l) => /^would run train-/.test(l));
+  assert.equal(trainLines.length, 791);
+  for (const l of trainLines) assert.match(l, /\[[0-9.]+ [PEGT]FLOP: \d+ steps × 16×128 tokens/);
+  assert.match(r.out, /estimated compute: [0-9.]+ EFLOP ≈ [0-9.]+ GPU-hours/);
+});
+
+Deno.test("the default pipeline.yaml plans a pretrained model, embedded tasks and all methods", () => {
+  const kinds = countKinds(path.join(REPO, "pipeline.yaml"));
+  assert.ok(kinds["pretrain"] >= 2, "several pretraining checkpoints");
+  assert.ok(kinds["threshold"] >= 3 * 3, "d90 (DID, SAID) and r90 on every embedded task");
+  assert.equal(kinds["download-model"] ?? 0, 0, "the default downloads nothing");
+  assert.equal(kinds["report"], 1);
+});
+
+Deno.test("a config naming an unknown model in a set fails at that line, writing nothing", async () => {
+  const dir = Deno.makeTempDirSync();
+  const file = path.join(dir, "bad.yaml");
+  const text = Deno.readTextFileSync(path.join(REPO, "experiments/paper.yaml"))
+    .replace("models: [roberta-large]\n", "models: [roberta-lage]\n");
+  Deno.writeTextFileSync(file, text);
+  const line = text.split("\n").findIndex((l) => l.includes("roberta-lage")) + 1;
+  const r = await cli("run", "--config", file, "--dry-run");
+  assert.equal(r.code, 2);
+  assert.match(
+    r.err,
+    new RegExp(
+      `bad\\.yaml:${line}:\\d+: experiment\\.sets\\.0\\.models: unknown model "roberta-lage"`,
+    ),
+  );
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["bad.yaml"]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("adding one d to the grid adds exactly that point's instances; the rest keep their keys", () => {
+  const dir = Deno.makeTempDirSync();
+  const base = Deno.readTextFileSync(path.join(REPO, "experiments/paper.yaml"));
+  const a = path.join(dir, "a.yaml");
+  const b = path.join(dir, "b.yaml");
+  Deno.writeTextFileSync(a, base);
+  Deno.writeTextFileSync(b, base.replace("d: [100, 167,", "d: [50, 100, 167,"));
+  const keysA = new Set(planOf(a).instances.map((i) => i.key));
+  const added = planOf(b).instances.filter((i) => !keysA.has(i.key)).map((i) => i.kind);
+  const counts: Record<string, number> = {};
+  for (const k of added) counts[k] = (counts[k] ?? 0) + 1;
+  // d=50 for DID only (SAID has its own grid line): 7 pairs × (4 lrs + lr-search), one graph
+  // per (model, label count), and every DID threshold, the collection and the report change.
+  assert.deepEqual(counts, {
+    "export-graphs": 5,
+    "train-subspace": 28,
+    "lr-search": 7,
+    "threshold": 7,
+    "collect-results": 1,
+    "report": 1,
+  });
+  Deno.removeSync(dir, { recursive: true });
+});
