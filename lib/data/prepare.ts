@@ -10,7 +10,8 @@ import { BROWN_COARSE, BROWN_COARSE_NAMES, BROWN_GENRES, loadBrown } from "./emb
 import { loadNlpCorpus } from "./embedded/nlp_corpus.ts";
 import { loadSpam } from "./embedded/spam.ts";
 import { readParquetRows } from "./parquet.ts";
-import { seededRandom, STREAMS } from "./random.ts";
+import { Prng } from "../random/prng.ts";
+import { STREAMS } from "./streams.ts";
 import { applyPolicy, type EvaluationPolicy, type SourceSplits } from "./splits.ts";
 import {
   labelCounts,
@@ -200,7 +201,7 @@ export function pairSameDocument(
   splitIndex: number,
   negatives: PairNegatives = "same-genre",
 ): Row[] {
-  const rand = seededRandom(seed, STREAMS.pairs * 16 + splitIndex);
+  const rand = new Prng(seed, STREAMS.pairs * 16 + splitIndex);
   const byDoc = new Map<string, number[]>();
   const byGenre = new Map<number, string[]>();
   rows.forEach((r, i) => {
@@ -213,7 +214,7 @@ export function pairSameDocument(
     byDoc.get(doc)!.push(i);
   });
   const docs = [...byDoc.keys()];
-  const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
+  const pick = <T>(a: readonly T[]) => a[rand.int(a.length)];
   const out: Row[] = [];
   rows.forEach((r, i) => {
     const own = byDoc.get(r.group!)!;

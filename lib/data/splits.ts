@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { seededRandom, shuffled, STREAMS } from "./random.ts";
+import { Prng, shuffled } from "../random/prng.ts";
+import { STREAMS } from "./streams.ts";
 import type { EvaluationPolicyRecord, RoleSplit, Row, SplitProvenance } from "./schema.ts";
 import { labelCounts } from "./schema.ts";
 
@@ -70,7 +71,7 @@ const DESCRIPTIONS: Record<PolicyName, string> = {
 export function stratifiedHoldout(
   rows: readonly Row[],
   fraction: number,
-  rand: () => number,
+  rand: Prng,
   byGroup = false,
 ): [Row[], Row[]] {
   if (!(fraction >= 0 && fraction < 1)) {
@@ -111,7 +112,7 @@ export function stratifiedHoldout(
 export function stratifiedSubsample(
   rows: readonly Row[],
   n: number | null | undefined,
-  rand: () => number,
+  rand: Prng,
 ): Row[] {
   if (n === null || n === undefined || n >= rows.length) return rows.slice();
   if (!Number.isInteger(n) || n < 1) throw new Error(`subsample size must be a positive integer`);
@@ -139,7 +140,7 @@ export function applyPolicy(
     [train, report] = stratifiedHoldout(
       src.train,
       reportFraction,
-      seededRandom(policy.seed, STREAMS.report),
+      new Prng(policy.seed, STREAMS.report),
       policy.byGroup,
     );
     reportFrom = src.trainFrom;
@@ -153,7 +154,7 @@ export function applyPolicy(
     [train, select] = stratifiedHoldout(
       train,
       selectFraction,
-      seededRandom(policy.seed, STREAMS.select),
+      new Prng(policy.seed, STREAMS.select),
       policy.byGroup,
     );
     selectHow = `holdout ${selectFraction}${policy.byGroup ? " by group" : ""}`;
@@ -163,7 +164,7 @@ export function applyPolicy(
     selectHow = "same rows as report";
     selectFrom = reportFrom;
   }
-  const sub = seededRandom(policy.seed, STREAMS.subsample);
+  const sub = new Prng(policy.seed, STREAMS.subsample);
   const trainAll = train.length;
   train = stratifiedSubsample(train, policy.nTrain, sub);
   const selectAll = select.length;

@@ -9,14 +9,15 @@
  * transform ((Hx)[i] = Σ_j (−1)^popcount(i & j) x[j]). This keeps ‖Pz‖ ≈ ‖z‖.
  *
  * Generation (the project's convention, documented so others can reproduce it): for projection
- * `stream`, `rng = new Rng(seed, 1_000_003 + stream)` from `prng.ts` draws, in this order,
- * B = rng.signs(L), Π = rng.permutation(L), G = L normals (`rng.normal()`), rounded to float32.
+ * `stream`, `rng = new Prng(seed, 1_000_003 + stream)` from `lib/random/prng.ts` draws, in this
+ * order, B = L signs (`rng.sign()`), Π = rng.permutation(L), G = L normals (`rng.normal()`),
+ * rounded to float32.
  * Per-tensor projections use stream = the tensor's index in the trainable list; the global
  * projection uses stream = 0 over all tensors concatenated.
  *
  * @module
  */
-import { Rng } from "./prng.ts";
+import { Prng } from "../random/prng.ts";
 
 /** One Fastfood projection from R^d to R^D. */
 export interface FastfoodSpec {
@@ -49,8 +50,9 @@ export function fastfoodScale(G: Float32Array | Float64Array, D: number): number
 export function makeFastfood(D: number, d: number, seed: number, stream: number): FastfoodSpec {
   if (!(D >= 1 && d >= 1)) throw new Error(`Fastfood: need D ≥ 1 and d ≥ 1, got D=${D}, d=${d}`);
   const L = nextPow2(Math.max(D, d));
-  const rng = new Rng(seed, 1_000_003 + stream);
-  const B = rng.signs(L);
+  const rng = new Prng(seed, 1_000_003 + stream);
+  const B = new Float32Array(L);
+  for (let i = 0; i < L; i++) B[i] = rng.sign();
   const perm = rng.permutation(L);
   const G = new Float32Array(L);
   rng.fillNormal(G);

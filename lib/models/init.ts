@@ -3,7 +3,7 @@
  * Linear and embedding weights N(0, initializer_range²) (0.02 by default), LayerNorm weight 1
  * and bias 0, every bias 0, the word-embedding padding row 0 — as HF's `_init_weights` does.
  *
- * Each tensor draws from its own stream of the project PRNG (`Rng(seed, tensorIndex)`), so the
+ * Each tensor draws from its own stream of the project PRNG (`Prng(seed, tensorIndex)`), so the
  * result depends only on (config, head, seed), and is generated in bounded chunks.
  *
  * @module
@@ -17,7 +17,7 @@ import {
   type ParamSpec,
   seqClsHeadParams,
 } from "./params.ts";
-import { Rng } from "./prng.ts";
+import { Prng } from "../random/prng.ts";
 import { type WeightsIndex, WeightsWriter } from "./weights_file.ts";
 
 /** Options for `initWeights`. */
@@ -37,7 +37,7 @@ export function modelParams(c: EncoderConfig, head: HeadKind, numLabels?: number
 }
 
 /** Fills one parameter as HF initialises it (whole tensor; for small tensors and tests). */
-export function initTensor(spec: ParamSpec, c: EncoderConfig, rng: Rng): Float32Array {
+export function initTensor(spec: ParamSpec, c: EncoderConfig, rng: Prng): Float32Array {
   const out = new Float32Array(numel(spec.shape));
   for (const chunk of initChunks(spec, c, rng, out.length)) out.set(chunk.data, chunk.offset);
   return out;
@@ -46,7 +46,7 @@ export function initTensor(spec: ParamSpec, c: EncoderConfig, rng: Rng): Float32
 function* initChunks(
   spec: ParamSpec,
   c: EncoderConfig,
-  rng: Rng,
+  rng: Prng,
   chunkElems: number,
 ): Generator<{ offset: number; data: Float32Array }> {
   const n = numel(spec.shape);
@@ -80,7 +80,7 @@ export function initWeights(
   const writer = new WeightsWriter(outDir);
   try {
     specs.forEach((spec, i) => {
-      const rng = new Rng(seed, i + 1);
+      const rng = new Prng(seed, i + 1);
       const it = initChunks(spec, config, rng, 1 << 20);
       writer.add(
         spec.name,

@@ -13,7 +13,7 @@
  */
 import { loadNlpCorpus } from "../data/embedded/nlp_corpus.ts";
 import type { HfTokenizer } from "../text/tokenizer.ts";
-import { Prng } from "../train/prng.ts";
+import { Prng } from "../random/prng.ts";
 
 /** Packed sequences: `ids` row-major [rows, seq] (padding 0 beyond `lengths[r]`). */
 export interface PackedCorpus {

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Prng } from "../train/prng.ts";
+import { Prng } from "../random/prng.ts";
 import type { PackedCorpus, SpecialIds } from "./corpus.ts";
 
 /** The label of a padding slot. */
@@ -88,7 +88,7 @@ export function maskBatch(
     const n = nc === 0 ? 0 : Math.min(P, Math.max(1, Math.round(nc * o.maskProb)));
     // Partial Fisher–Yates: the first n entries of cand become a uniform sample.
     for (let i = 0; i < n; i++) {
-      const k = i + rng.nextInt(nc - i);
+      const k = i + rng.int(nc - i);
       const t = cand[i];
       cand[i] = cand[k];
       cand[k] = t;
@@ -105,11 +105,11 @@ export function maskBatch(
       const orig = corpus.ids[base + j];
       out.masked_positions[slot] = BigInt(j);
       out.labels[slot] = BigInt(orig);
-      const u = rng.nextU32();
+      const u = rng.next();
       if (u < 0.8 * 4294967296) out.input_ids[b * S + j] = BigInt(sp.mask);
       else if (u < 0.9 * 4294967296) {
         let id: number;
-        do id = rng.nextInt(o.vocabSize); while (isSpecial(id));
+        do id = rng.int(o.vocabSize); while (isSpecial(id));
         out.input_ids[b * S + j] = BigInt(id);
       }
     }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Random, seededRandom } from "./prng.ts";
+import { Prng } from "../random/prng.ts";
 import { tQuantile } from "./student_t.ts";
 
 /** Fewest (x, y) pairs for which a correlation is reported at all. */
@@ -141,13 +141,16 @@ export function bootstrapPaired(
   }
   const n = x.length;
   if (n === 0) return null;
-  const random: Random = seededRandom(seed);
+  if (!Number.isFinite(seed)) {
+    throw new RangeError(`bootstrapPaired: seed must be a finite number, got ${seed}`);
+  }
+  const prng = new Prng(Math.trunc(seed));
   const values: number[] = [];
   const bx = new Array<number>(n);
   const by = new Array<number>(n);
   for (let b = 0; b < resamples; b++) {
     for (let i = 0; i < n; i++) {
-      const k = Math.floor(random() * n);
+      const k = prng.int(n);
       bx[i] = x[k];
       by[i] = y[k];
     }

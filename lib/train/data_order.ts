@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Prng, type PrngState } from "./prng.ts";
+import { Prng, type PrngState } from "../random/prng.ts";
 
 /** Everything needed to continue the data order exactly where it stopped. */
 export interface DataOrderState {
@@ -36,7 +36,7 @@ export class DataOrder {
     if (state) {
       this.#prng = Prng.fromState(state.epochPrng);
       this.#epoch = state.epoch;
-      this.#epochPrng = this.#prng.state();
+      this.#epochPrng = this.#prng.getState();
       this.#perm = this.#draw();
       if (!(state.cursor >= 0 && state.cursor <= size)) {
         throw new RangeError(`data order cursor ${state.cursor} outside [0, ${size}]`);
@@ -45,7 +45,7 @@ export class DataOrder {
     } else {
       this.#prng = new Prng(seed);
       this.#epoch = 0;
-      this.#epochPrng = this.#prng.state();
+      this.#epochPrng = this.#prng.getState();
       this.#perm = this.#draw();
       this.#cursor = 0;
     }
@@ -59,7 +59,11 @@ export class DataOrder {
 
   /** The current state (to checkpoint). */
   state(): DataOrderState {
-    return { epochPrng: [...this.#epochPrng], epoch: this.#epoch, cursor: this.#cursor };
+    return {
+      epochPrng: { s: [...this.#epochPrng.s], spare: this.#epochPrng.spare },
+      epoch: this.#epoch,
+      cursor: this.#cursor,
+    };
   }
 
   /** The current epoch (0-based). */
@@ -73,7 +77,7 @@ export class DataOrder {
     for (let i = 0; i < n; i++) {
       if (this.#cursor >= this.size) {
         this.#epoch++;
-        this.#epochPrng = this.#prng.state();
+        this.#epochPrng = this.#prng.getState();
         this.#perm = this.#draw();
         this.#cursor = 0;
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { accuracy, argmaxRows, computeMetrics, f1, matthews } from "../../lib/data/metrics.ts";
 import { applyPolicy, stratifiedHoldout } from "../../lib/data/splits.ts";
-import { seededRandom } from "../../lib/data/random.ts";
+import { Prng } from "../../lib/random/prng.ts";
 import type { Row } from "../../lib/data/schema.ts";
 
 const rows = (n: number, offset = 0): Row[] =>
@@ -62,7 +62,7 @@ Deno.test("stratifiedHoldout by group keeps groups whole", () => {
     label: 0,
     group: `g${Math.floor(i / 10)}`,
   }));
-  const [kept, held] = stratifiedHoldout(rs, 0.3, seededRandom(3), true);
+  const [kept, held] = stratifiedHoldout(rs, 0.3, new Prng(3), true);
   assert.equal(held.length, 30);
   const heldGroups = new Set(held.map((r) => r.group));
   assert.equal(heldGroups.size, 3);

@@ -15,7 +15,7 @@ import {
   fastfoodTranspose,
   makeFastfood,
 } from "../../lib/models/fastfood_params.ts";
-import { Rng } from "../../lib/models/prng.ts";
+import { Prng } from "../../lib/random/prng.ts";
 import { mul, reduceSum } from "../../lib/models/ops.ts";
 
 const FF = JSON.parse(readFileSync("../shared/oracle/grad/fastfood.json", "utf8"));
@@ -81,7 +81,7 @@ Deno.test("Fastfood: the oracle case (B, Π, G from fastfood.json) reproduced, i
 
 Deno.test("Fastfood: the graph's gradient is Pᵀ∇θ for an explicit dense P (D=300, d=37)", async () => {
   const f = makeFastfood(300, 37, 11, 4);
-  const rng = new Rng(5);
+  const rng = new Prng(5);
   const z = Array.from({ length: 37 }, () => rng.normal());
   const gv = Array.from({ length: 300 }, () => rng.normal());
   const P = fastfoodDense(f);
@@ -103,7 +103,7 @@ Deno.test("Fastfood: same seed same P, another seed another; ‖Pz‖/‖z‖ �
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.G, c.G);
   assert.notDeepEqual(a.G, e.G);
-  const rng = new Rng(9);
+  const rng = new Prng(9);
   let sum = 0;
   const trials = 40;
   for (let t = 0; t < trials; t++) {

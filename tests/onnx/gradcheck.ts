@@ -5,6 +5,7 @@
  */
 import * as ort from "onnxruntime-node";
 import * as o from "../../lib/onnx/mod.ts";
+import { Prng } from "../../lib/random/prng.ts";
 
 /** One input of a checked function. */
 export interface CheckInput {
@@ -18,22 +19,10 @@ export interface CheckInput {
   diff?: boolean;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function makeData(dtype: o.DType, n: number, inp: CheckInput, r: () => number): o.TypedArray {
+function makeData(dtype: o.DType, n: number, inp: CheckInput, r: Prng): o.TypedArray {
   const vals = inp.data ?? Array.from({ length: n }, () => {
     const lo = inp.lo ?? -1, hi = inp.hi ?? 1;
-    return lo + (hi - lo) * r();
+    return lo + (hi - lo) * r.uniform();
   });
   return o.toTypedArray(dtype, vals as number[]);
 }
@@ -55,14 +44,14 @@ export async function gradcheck(
   opts: { dtype?: "float64" | "float32"; seed?: number; directions?: number } = {},
 ): Promise<CheckResult> {
   const fdt = opts.dtype ?? "float64";
-  const r = rng(opts.seed ?? 1);
+  const r = new Prng(opts.seed ?? 1);
   const g = new o.Graph();
   const xs = inputs.map((inp, i) => g.input(`x${i}`, inp.dtype ?? fdt, inp.shape));
   const y = f(...xs);
   const yshape = y.shape as number[];
   const n = yshape.reduce((a, b) => a * b, 1);
   const R = g.constant(
-    o.toTypedArray(y.dtype, Array.from({ length: n }, () => r() * 2 - 1)),
+    o.toTypedArray(y.dtype, Array.from({ length: n }, () => r.uniform() * 2 - 1)),
     y.dtype,
     yshape,
   );
@@ -131,7 +120,7 @@ export async function gradcheck(
     const eps = 2 ** -23;
     for (let dir = 0; dir < (opts.directions ?? 3); dir++) {
       const us = diffIdx.map((i) =>
-        Float64Array.from({ length: data[i].length }, () => r() * 2 - 1)
+        Float64Array.from({ length: data[i].length }, () => r.uniform() * 2 - 1)
       );
       const norm = Math.sqrt(us.reduce((s, u) => s + u.reduce((a, v) => a + v * v, 0), 0));
       us.forEach((u) => u.forEach((_, j) => (u[j] /= norm)));

@@ -11,7 +11,7 @@ import {
   encoderLogits,
   initEncoder,
 } from "../../lib/onnx/testing/encoder.ts";
-import { rng } from "./gradcheck.ts";
+import { Prng } from "../../lib/random/prng.ts";
 
 const C: EncoderConfig = {
   vocab: 16,
@@ -26,14 +26,14 @@ const C: EncoderConfig = {
 const S = 10, B = 32;
 
 /** Token 1 is [CLS]; tokens 3 and 4 each appear once among random filler 5..15; label: 3 before 4. */
-function makeBatch(r: () => number, n: number) {
+function makeBatch(r: Prng, n: number) {
   const ids = new BigInt64Array(n * S), mask = new Float32Array(n * S).fill(1);
   const labels = new BigInt64Array(n);
   for (let b = 0; b < n; b++) {
     ids[b * S] = 1n;
-    for (let s = 1; s < S; s++) ids[b * S + s] = BigInt(5 + Math.floor(r() * 11));
-    const i = 1 + Math.floor(r() * (S - 1));
-    let j = 1 + Math.floor(r() * (S - 2));
+    for (let s = 1; s < S; s++) ids[b * S + s] = BigInt(5 + r.int(11));
+    const i = 1 + r.int(S - 1);
+    let j = 1 + r.int(S - 2);
     if (j >= i) j++;
     ids[b * S + i] = 3n;
     ids[b * S + j] = 4n;
@@ -82,14 +82,14 @@ Deno.test("2-layer transformer classifier trains to > 95% accuracy", async () =>
     intraOpNumThreads: 2,
   });
   const evals = await o.EvalSession.create(o.toModelProto(e), espec, { intraOpNumThreads: 2 });
-  const r = rng(11);
+  const r = new Prng(11);
   let first = 0, last = 0;
   for (let i = 0; i < steps; i++) {
     const l = await train.step(makeBatch(r, B));
     if (i === 0) first = l;
     last = l;
   }
-  const test = makeBatch(rng(999), 1000);
+  const test = makeBatch(new Prng(999), 1000);
   const out = await evals.run(train.paramTensors(), { ids: test.ids, mask: test.mask });
   const lg = out.logits.data as Float32Array;
   let correct = 0;

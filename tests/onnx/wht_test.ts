@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import * as o from "../../lib/onnx/mod.ts";
-import { rng } from "./gradcheck.ts";
+import { Prng } from "../../lib/random/prng.ts";
 
 /** In-place iterative FWHT (Sylvester order), the textbook butterfly. */
 function fwht(a: Float64Array): void {
@@ -34,8 +34,8 @@ for (const [rows, bits] of [[3, 3], [2, 10], [2, 13], [1, 17]]) {
     g.output(y, "y");
     g.output(o.wht(y), "yy");
     const s = await ort.InferenceSession.create(o.toModelProto(g));
-    const r = rng(bits);
-    const data = Float64Array.from({ length: rows * L }, () => r() * 2 - 1);
+    const r = new Prng(bits);
+    const data = Float64Array.from({ length: rows * L }, () => r.uniform() * 2 - 1);
     const out = await s.run({ x: new ort.Tensor("float64", data, [rows, L]) });
     const got = out.y.data as Float64Array;
     for (let i = 0; i < rows; i++) {

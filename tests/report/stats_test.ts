@@ -10,7 +10,7 @@ import {
   spearman,
 } from "../../lib/report/stats.ts";
 import { logGamma, regularizedBeta, tCdf, tQuantile } from "../../lib/report/student_t.ts";
-import { seededRandom } from "../../lib/report/prng.ts";
+import { Prng } from "../../lib/random/prng.ts";
 
 function close(actual: number | null | undefined, expected: number, tol = 1e-9, what = "") {
   assert.ok(
@@ -94,8 +94,8 @@ Deno.test("the bootstrap is seeded, and a perfectly monotone relation has CI [1,
   const tiny = bootstrapPaired([1, 2, 3], [1, 4, 9], spearman, { resamples: 900 });
   assert.ok(tiny!.valid < 900 && tiny!.valid > 700, `dropped constant resamples: ${tiny!.valid}`);
   // The resampling generator is reproducible and uniform-ish.
-  const g = seededRandom(3);
-  const draws = Array.from({ length: 10000 }, g);
+  const g = new Prng(3);
+  const draws = Array.from({ length: 10000 }, () => g.uniform());
   assert.ok(draws.every((v) => v >= 0 && v < 1));
   close(draws.reduce((s, v) => s + v, 0) / draws.length, 0.5, 0.02);
 });

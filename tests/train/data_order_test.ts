@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
-import { Prng } from "../../lib/train/prng.ts";
+import { Prng } from "../../lib/random/prng.ts";
 import { DataOrder } from "../../lib/train/data_order.ts";
 
 Deno.test("prng: same seed, same stream; restored state continues the stream exactly", () => {
   const a = new Prng(42);
   const b = new Prng(42);
-  const xs = Array.from({ length: 10 }, () => a.nextU32());
-  assert.deepEqual(xs, Array.from({ length: 10 }, () => b.nextU32()));
-  assert.notDeepEqual(xs, Array.from({ length: 10 }, () => new Prng(43).nextU32()));
-  const c = Prng.fromState(a.state());
+  const xs = Array.from({ length: 10 }, () => a.next());
+  assert.deepEqual(xs, Array.from({ length: 10 }, () => b.next()));
+  assert.notDeepEqual(xs, Array.from({ length: 10 }, () => new Prng(43).next()));
+  const c = Prng.fromState(a.getState());
   assert.deepEqual(
-    Array.from({ length: 5 }, () => c.nextU32()),
-    Array.from({ length: 5 }, () => a.nextU32()),
+    Array.from({ length: 5 }, () => c.next()),
+    Array.from({ length: 5 }, () => a.next()),
   );
 });
 

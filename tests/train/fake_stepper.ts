@@ -4,7 +4,7 @@
  */
 import type { TensorState } from "../../lib/train/checkpoint.ts";
 import type { Evaluate, TrainStepper } from "../../lib/train/train_loop.ts";
-import { Prng } from "../../lib/train/prng.ts";
+import { Prng } from "../../lib/random/prng.ts";
 
 export const DIM = 4;
 
@@ -17,7 +17,7 @@ export function makeData(n: number, seed: number): { x: Float32Array; y: Int32Ar
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < DIM; j++) {
-      x[i * DIM + j] = p.nextU32() / 2 ** 31 - 1;
+      x[i * DIM + j] = p.next() / 2 ** 31 - 1;
       s += w[j] * x[i * DIM + j];
     }
     y[i] = s > 0 ? 1 : 0;

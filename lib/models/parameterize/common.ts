@@ -16,7 +16,7 @@ import type { ParamSource } from "../encoder.ts";
 import type { FastfoodStore } from "../fastfood.ts";
 import { initTensor } from "../init.ts";
 import { encoderParams, numel, type ParamSpec, seqClsHeadParams, usesPooler } from "../params.ts";
-import { Rng } from "../prng.ts";
+import { Prng } from "../../random/prng.ts";
 import { readWeightsTensor, type WeightsIndex } from "../weights_file.ts";
 import { frozenSource } from "./frozen.ts";
 
@@ -55,7 +55,7 @@ export function seqClsSpecs(c: EncoderConfig, numLabels: number): ParamSpec[] {
 
 /**
  * Builds the model context: when the weights file lacks a head of `numLabels` labels, the head
- * is initialised here (N(0, initializer_range²) weights, zero biases, `Rng(headSeed, 9000 + i)`).
+ * is initialised here (N(0, initializer_range²) weights, zero biases, `Prng(headSeed, 9000 + i)`).
  */
 export function modelContext(
   config: EncoderConfig,
@@ -72,7 +72,7 @@ export function modelContext(
     head.forEach((s, i) => {
       extra.set(s.name, {
         shape: s.shape,
-        data: initTensor(s, config, new Rng(headSeed, 9000 + i)),
+        data: initTensor(s, config, new Prng(headSeed, 9000 + i)),
       });
     });
   }

@@ -15,7 +15,7 @@ import type { Tensor } from "../../onnx/graph.ts";
 import type { ParamSource } from "../encoder.ts";
 import { add, matmul, mul, transpose } from "../ops.ts";
 import { seqClsHeadParams } from "../params.ts";
-import { Rng } from "../prng.ts";
+import { Prng } from "../../random/prng.ts";
 import {
   frozen,
   inputOf,
@@ -72,7 +72,7 @@ export function lora(opts: LoraOptions): Parameterization {
       const ts: Trainable[] = [];
       loraTargets(m, targets).forEach((t, i) => {
         const A = new Float32Array(opts.r * t.din);
-        new Rng(opts.seed, 7000 + i).fillUniform(A, -1 / Math.sqrt(t.din), 1 / Math.sqrt(t.din));
+        new Prng(opts.seed, 7000 + i).fillUniform(A, -1 / Math.sqrt(t.din), 1 / Math.sqrt(t.din));
         ts.push({ name: `lora/${t.prefix}/A`, shape: [opts.r, t.din], init: A });
         ts.push({
           name: `lora/${t.prefix}/B`,

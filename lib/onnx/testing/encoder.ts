@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { Prng } from "../../random/prng.ts";
 import type { Graph, Tensor } from "../graph.ts";
 import { add, mul, sub, tanh } from "../ops/elementwise.ts";
 import { linear, matmul } from "../ops/matmul.ts";
@@ -47,21 +48,13 @@ export function encoderParamShapes(c: EncoderConfig): [string, number[]][] {
 
 /** Deterministic initial values (normal·0.02 weights, zero biases, unit LayerNorm). */
 export function initEncoder(c: EncoderConfig, seed = 1): Record<string, Float32Array> {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u());
+  const rng = new Prng(seed);
   const out: Record<string, Float32Array> = {};
   for (const [name, shape] of encoderParamShapes(c)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(n);
     if (name.endsWith(".g")) a.fill(1);
-    else if (!name.endsWith(".b")) { for (let i = 0; i < n; i++) a[i] = normal() * 0.02; }
+    else if (!name.endsWith(".b")) { for (let i = 0; i < n; i++) a[i] = rng.normal() * 0.02; }
     out[name] = a;
   }
   return out;
