@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { InstanceRef, Json, StageDefinition } from "../../lib/pipeline/stage.ts";
 import downloadModel from "../../stages/download_model.ts";
+import exportGraphs from "../../stages/export_graphs.ts";
 import { stage as downloadDataset } from "../../stages/download_dataset.ts";
 import { stage as tokenize } from "../../stages/tokenize.ts";
 import { stage as embeddedTokenizer } from "../../stages/embedded_tokenizer.ts";
@@ -14,7 +15,6 @@ import { lrSearchStage } from "../../stages/lr_search.ts";
 import { thresholdStage } from "../../stages/threshold.ts";
 import { thresholdSearchStage } from "../../stages/threshold_search.ts";
 import { collectResultsStage } from "../../stages/collect_results.ts";
-import { tinyExportStage } from "./fixtures/tiny_export_stage.ts";
 
 /** Tokenizer (vocab 1124) of the caikit tiny BERT. */
 export const ORACLE_TOKENIZER = path.resolve(
@@ -28,7 +28,7 @@ export const TINY_STAGES = [
   downloadDataset,
   embeddedTokenizer,
   tokenize,
-  tinyExportStage,
+  exportGraphs,
   ...trainStages,
   lrSearchStage,
   thresholdStage,
@@ -54,10 +54,13 @@ const data = { kind: "tokenize", params: { dataset, tokenizer, max_length: SEQ }
 /** The training hyperparameters every tiny run shares. */
 export const TINY_HYPER = { steps: 160, evalEvery: 40, warmupRatio: 0.1 };
 
-/** Exported graphs for a method and size. */
+/**
+ * Exported graphs (`export-graphs`) for a method and size. lr and the schedule are graph inputs
+ * fed by each run; the optimizer numbers here are only their defaults (as the planner does).
+ */
 export function graphs(method: string, size: number | null, seed = 0) {
   return {
-    kind: "tiny-export",
+    kind: "export-graphs",
     params: {
       model,
       method,
@@ -65,6 +68,13 @@ export function graphs(method: string, size: number | null, seed = 0) {
       batch: BATCH,
       seq: SEQ,
       numLabels: 2,
+      optimizer: {
+        type: "adamw",
+        lr: 1e-3,
+        weightDecay: 0,
+        clipNorm: 1,
+        schedule: { warmupSteps: 0, totalSteps: 1 },
+      },
       seed,
     } as Record<string, Json>,
   };
