@@ -121,6 +121,12 @@ export interface TimeRow {
   medianStepMs: number;
   meanStepMs: number;
   loss: number[];
+  /** The carried state stayed on the GPU between steps (SessionOptions.stateOnDevice). */
+  stateOnDevice?: boolean;
+  /** Why stateOnDevice was abandoned for this row (then the state went through JS). */
+  stateOnDeviceError?: string;
+  /** syncToHost() after the timed steps: seconds, and whether every value was finite. */
+  syncToHost?: { seconds: number; finite: boolean } | { error: string };
   error?: string;
 }
 
@@ -146,15 +152,43 @@ async function timeOne(work: string, shape: string, method: string, provider: Pr
     trainFeeds(spec, init, batchT),
     [spec.loss],
   );
-  let t = performance.now();
-  const sess = await TrainSession.create(join(dir, "train.onnx"), spec, init, opts);
-  const sessionSeconds = (performance.now() - t) / 1000;
   const warmup = Number(arg("warmup", "2")), steps = Number(arg("steps", "5"));
-  const warmupSeconds: number[] = [], stepSeconds: number[] = [], loss: number[] = [];
-  for (let s = 0; s < warmup + steps; s++) {
-    t = performance.now();
-    loss.push(await sess.step(batchT));
-    (s < warmup ? warmupSeconds : stepSeconds).push((performance.now() - t) / 1000);
+  const run = async (o: SessionOptions) => {
+    let t = performance.now();
+    const sess = await TrainSession.create(join(dir, "train.onnx"), spec, init, o);
+    const sessionSeconds = (performance.now() - t) / 1000;
+    const warmupSeconds: number[] = [], stepSeconds: number[] = [], loss: number[] = [];
+    for (let s = 0; s < warmup + steps; s++) {
+      t = performance.now();
+      loss.push(await sess.step(batchT));
+      (s < warmup ? warmupSeconds : stepSeconds).push((performance.now() - t) / 1000);
+    }
+    return { sess, sessionSeconds, warmupSeconds, stepSeconds, loss };
+  };
+  const onDevice = provider === "webgpu" && arg("state-on-device", "1") === "1";
+  let stateOnDeviceError: string | undefined;
+  let r: Awaited<ReturnType<typeof run>> | undefined;
+  if (onDevice) {
+    try {
+      r = await run({ ...opts, stateOnDevice: true });
+    } catch (e) {
+      stateOnDeviceError = String((e as Error).message ?? e).slice(0, 400);
+      console.error(`stateOnDevice failed, state through JS: ${stateOnDeviceError}`);
+    }
+  }
+  r ??= await run(opts);
+  const { sess, sessionSeconds, warmupSeconds, stepSeconds, loss } = r;
+  let syncToHost: TimeRow["syncToHost"];
+  if (sess.stateOnDevice) {
+    try {
+      const t = performance.now();
+      await sess.syncToHost();
+      const st = sess.getState();
+      const finite = Object.values(st.tensors).every((a) => a.every((v) => Number.isFinite(v)));
+      syncToHost = { seconds: (performance.now() - t) / 1000, finite };
+    } catch (e) {
+      syncToHost = { error: String((e as Error).message ?? e).slice(0, 400) };
+    }
   }
   await sess.release();
   const sorted = [...stepSeconds].sort((a, b) => a - b);
@@ -175,6 +209,9 @@ async function timeOne(work: string, shape: string, method: string, provider: Pr
     medianStepMs: 1000 * sorted[Math.floor(sorted.length / 2)],
     meanStepMs: 1000 * stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length,
     loss,
+    stateOnDevice: onDevice && !stateOnDeviceError,
+    ...(stateOnDeviceError ? { stateOnDeviceError } : {}),
+    ...(syncToHost ? { syncToHost } : {}),
   };
   console.log(`ROW ${JSON.stringify(row)}`);
 }

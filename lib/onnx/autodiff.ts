@@ -1,6 +1,7 @@
 /**
  * Reverse-mode differentiation over the graph: `grad(loss, wrt)` appends backward nodes
- * built from each node's backward rule, accumulating fan-out gradients with Sum, skipping
+ * built from each node's backward rule, accumulating fan-out gradients with balanced trees of
+ * two-input Adds (`sumAll`; ORT's WebGPU EP has no Sum kernel), skipping
  * nodes no requested gradient needs, and failing at build time (naming the op and shapes)
  * when a requested gradient can only pass through an integer or non-differentiable path.
  *

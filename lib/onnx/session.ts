@@ -15,6 +15,8 @@
  */
 import * as ort from "onnxruntime-node";
 import { type DType, type TypedArray } from "./dtype.ts";
+import { Graph } from "./graph.ts";
+import { toModelProto } from "./serialize.ts";
 import type { EvalSpec, InputSpec, TrainSpec } from "./train.ts";
 
 /** Session options. */
@@ -27,6 +29,16 @@ export interface SessionOptions {
   disablePrepacking?: boolean;
   /** ORT graph optimization level (default "all"). */
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+  /**
+   * TrainSession only, WebGPU only (ignored unless "webgpu" is the first provider): keep the
+   * carried state (trainable params, optimizer moments) on the GPU between steps. ORT returns
+   * those outputs as WebGPU buffers (`preferredOutputLocation: "gpu-buffer"`), and the next
+   * step takes them back as inputs without a device→host→device round trip. onnxruntime-node
+   * 1.30 cannot download such a tensor (`getData()` is "not implemented"), so reading the state
+   * (`get`, `getState`, `paramTensors`) first needs `await syncToHost()`, which copies it back
+   * through a small Identity session on the same EP.
+   */
+  stateOnDevice?: boolean;
 }
 
 /** Translate {@link SessionOptions} to ORT's. */
@@ -76,6 +88,10 @@ export class TrainSession {
   #scalars: Record<string, Float32Array> = {};
   #fetches: string[];
   #stepCount = 0;
+  #opts: SessionOptions = {};
+  /** True while the carried state lives in WebGPU buffers (after a step with stateOnDevice). */
+  #onDevice = false;
+  #readback?: ort.InferenceSession;
   /** Outputs of the last step other than the carried state (loss, extras). */
   last: Record<string, ort.Tensor> = {};
 
@@ -109,10 +125,21 @@ export class TrainSession {
     init: Record<string, TypedArray>,
     opts: SessionOptions = {},
   ): Promise<TrainSession> {
+    const o = ortOptions(opts);
+    if (stateOnDevice(opts)) {
+      const carried = new Set([...spec.params, ...spec.state].map((x) => x.output));
+      o.preferredOutputLocation = Object.fromEntries(
+        [spec.loss, ...carried, ...Object.values(spec.extras)].map((n) => [
+          n,
+          carried.has(n) ? "gpu-buffer" : "cpu",
+        ]),
+      );
+    }
     const s = typeof model === "string"
-      ? await ort.InferenceSession.create(model, ortOptions(opts))
-      : await ort.InferenceSession.create(model, ortOptions(opts));
+      ? await ort.InferenceSession.create(model, o)
+      : await ort.InferenceSession.create(model, o);
     const ts = new TrainSession(s, spec);
+    ts.#opts = opts;
     for (const p of spec.params) {
       const v = init[p.input];
       if (!v) throw new Error(`TrainSession: no initial value for parameter ${p.input}`);
@@ -122,6 +149,7 @@ export class TrainSession {
   }
 
   #setTensor(name: string, dtype: DType, shape: number[], v: TypedArray, copy: boolean): void {
+    this.#disposeDevice(name);
     const n = shape.reduce((a, b) => a * b, 1);
     if (v.length !== n) throw new Error(`TrainSession: ${name} needs ${n} values, got ${v.length}`);
     const data = copy ? v.slice() : v;
@@ -154,16 +182,69 @@ export class TrainSession {
     }
     this.#scalars[this.#spec.step][0] = this.#stepCount + 1;
     const out = await this.#session.run(this.#feeds, this.#fetches);
-    for (const p of this.#spec.params) this.#feeds[p.input] = out[p.output];
-    for (const s of this.#spec.state) this.#feeds[s.input] = out[s.output];
+    for (const p of this.#spec.params) this.#carry(p.input, out[p.output]);
+    for (const s of this.#spec.state) this.#carry(s.input, out[s.output]);
+    this.#onDevice = stateOnDevice(this.#opts);
     this.last = { loss: out[this.#spec.loss] };
     for (const [k, v] of Object.entries(this.#spec.extras)) this.last[k] = out[v];
     this.#stepCount++;
     return Number(out[this.#spec.loss].data[0]);
   }
 
+  /** Replace a carried input, releasing the GPU buffer it held (if any). */
+  #carry(name: string, t: ort.Tensor): void {
+    this.#disposeDevice(name);
+    this.#feeds[name] = t;
+  }
+
+  #disposeDevice(name: string): void {
+    const old = this.#feeds[name];
+    if (old && old.location === "gpu-buffer") old.dispose();
+  }
+
+  /** Whether the carried state is in WebGPU buffers (read it after {@link syncToHost}). */
+  get stateOnDevice(): boolean {
+    return this.#onDevice;
+  }
+
+  /**
+   * Copy the carried state from the GPU into JS memory (no-op when it is there already).
+   * Later steps move it to the device again.
+   */
+  async syncToHost(): Promise<void> {
+    if (!this.#onDevice) return;
+    const carried = [...this.#spec.params, ...this.#spec.state];
+    if (!this.#readback) {
+      const g = new Graph();
+      for (const c of carried) {
+        const x = g.input(c.input, c.dtype, c.shape);
+        g.output(
+          g.node({ op: "Identity", inputs: [x], outputs: [{ dtype: c.dtype, shape: c.shape }] })[0],
+          `host_${c.input}`,
+        );
+      }
+      this.#readback = await ort.InferenceSession.create(toModelProto(g), {
+        ...ortOptions({ executionProviders: this.#opts.executionProviders }),
+        preferredOutputLocation: "cpu",
+      });
+    }
+    const feeds = Object.fromEntries(carried.map((c) => [c.input, this.#feeds[c.input]]));
+    const out = await this.#readback.run(feeds);
+    for (const c of carried) this.#carry(c.input, out[`host_${c.input}`]);
+    this.#onDevice = false;
+  }
+
+  #host(): void {
+    if (this.#onDevice) {
+      throw new Error(
+        "TrainSession: the state is on the GPU (stateOnDevice); call await syncToHost() first",
+      );
+    }
+  }
+
   /** The current value of a carried tensor (a parameter or optimizer state), not copied. */
   get(name: string): TypedArray {
+    this.#host();
     const t = this.#feeds[name];
     if (!t) throw new Error(`TrainSession: no state tensor ${name}`);
     return t.data as TypedArray;
@@ -171,11 +252,13 @@ export class TrainSession {
 
   /** Current parameters as ort.Tensors by input name (for EvalSession.run). */
   paramTensors(): Record<string, ort.Tensor> {
+    this.#host();
     return Object.fromEntries(this.#spec.params.map((p) => [p.input, this.#feeds[p.input]]));
   }
 
   /** A checkpoint (copies). */
   getState(): TrainState {
+    this.#host();
     const tensors: Record<string, TypedArray> = {};
     for (const s of [...this.#spec.params, ...this.#spec.state]) {
       tensors[s.input] = (this.#feeds[s.input].data as TypedArray).slice();
@@ -194,12 +277,19 @@ export class TrainSession {
     }
     for (const [k, v] of Object.entries(st.hyper)) this.setHyper(k, v);
     this.#stepCount = st.step;
+    this.#onDevice = false;
   }
 
-  /** Release the ORT session. */
+  /** Release the ORT session (and the GPU buffers of the carried state). */
   async release(): Promise<void> {
+    for (const c of [...this.#spec.params, ...this.#spec.state]) this.#disposeDevice(c.input);
+    await this.#readback?.release();
     await this.#session.release();
   }
+}
+
+function stateOnDevice(o: SessionOptions): boolean {
+  return !!o.stateOnDevice && (o.executionProviders ?? ["cpu"])[0] === "webgpu";
 }
 
 /** Runs a forward-only graph (evaluation) with parameters from a training session. */

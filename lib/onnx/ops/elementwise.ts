@@ -284,17 +284,23 @@ export function identity(x: Tensor): Tensor {
   return y;
 }
 
-/** Sum of same-shaped tensors in one node (used to accumulate fan-out gradients). */
+/**
+ * Sum of tensors (broadcasting) as a balanced tree of two-input Adds (used to accumulate
+ * fan-out gradients). Not one variadic Sum node: ORT's WebGPU EP has no Sum kernel, so a Sum
+ * runs on the CPU with device↔host copies around it; Add runs on every EP. The tree keeps the
+ * depth at ⌈log2 n⌉ and each Add's backward is the plain (unbroadcast) pass-through.
+ */
 export function sumAll(xs: readonly Tensor[]): Tensor {
-  if (xs.length === 1) return xs[0];
-  const shape = broadcastShapes("Sum", xs);
-  const [y] = xs[0].graph.node({
-    op: "Sum",
-    inputs: xs,
-    outputs: [{ dtype: xs[0].dtype, shape }],
-  });
-  y.producer!.backward = ([g]) => xs.map((x) => (g ? () => unbroadcast(g, x) : null));
-  return y;
+  if (xs.length === 0) throw new GraphError("Sum", "needs at least one input");
+  broadcastShapes("Sum", xs);
+  let level: Tensor[] = [...xs];
+  while (level.length > 1) {
+    const next: Tensor[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(add(level[i], level[i + 1]));
+    if (level.length % 2) next.push(level[level.length - 1]);
+    level = next;
+  }
+  return level[0];
 }
 
 /** Zeros shaped like `x` (built at run time from x's shape). */
