@@ -27,18 +27,20 @@ ${opts.experiment.trim().split("\n").map((l) => `  ${l}`).join("\n")}
 /** Fast polling for the local test cluster (a real cluster wants the defaults). */
 export const FAST_POLL = "pollSeconds: 0.2\nsqueueSeconds: 0.5\nstatusGraceSeconds: 5";
 
-/** The command running `pipeline run --executor slurm` on a project (see slurm_entry.ts). */
+/** The command running `pipeline run --executor slurm` on a project, through the real CLI. */
 export function slurmCommand(project: TestProject, ...args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       "-q",
-      path.join(REPO, "tests/cluster/slurm_entry.ts"),
-      project.dir,
+      path.join(project.dir, "entry.ts"),
+      "run",
+      "--executor",
+      "slurm",
       ...args,
     ],
-    cwd: REPO,
+    cwd: project.dir,
     stdout: "piped",
     stderr: "piped",
     env: { ...requireCluster(), NO_COLOR: "1" },

@@ -60,18 +60,19 @@ Deno.test({
 
       const r = await done;
       assert.equal(r.code, 1, r.out + r.err);
+      // The CLI's closing summary: each failure with its reason, then its log tail.
       const failure = (data: string) => {
         const m = new RegExp(
-          `^FAILURE train\\{data=${data},[^\\n]*\\n((?:(?!FAILURE|SKIPPED).*\\n)*)`,
+          `^  train\\{data=${data},[^\\n]*\\n(?:(?: {4}log: | +\\| ).*\\n)*`,
           "m",
-        )
-          .exec(r.out);
+        ).exec(r.out);
         assert.ok(m, `no failure reported for ${data}:\n${r.out}`);
         return m[0];
       };
       const failing = failure("failing");
       assert.match(failing, /exited with code 1: synthetic failure for seed 5/);
-      assert.match(failing, /last lines of .*\.log/);
+      // …and the tail of its log, prefixed "| ", in the run's output.
+      assert.match(r.out, /\| .*FAILED: Error: synthetic failure for seed 5/);
       const victim = failure("victim");
       assert.match(victim, new RegExp(`Slurm job ${victimJob} failed: it was cancelled`));
       assert.match(victim, /CANCELLED/);
@@ -80,8 +81,10 @@ Deno.test({
         slow,
         /exceeded its time limit of 00:01:00 \(Slurm state TIMEOUT, reason TimeLimit\)/,
       );
+      const skipped = /^skipped \(an input failed\): (.*)$/m.exec(r.out);
+      assert.ok(skipped, r.out);
       for (const data of ["failing", "slow", "victim"]) {
-        assert.match(r.out, new RegExp(`^SKIPPED summary\\{data=${data}\\}`, "m"));
+        assert.ok(skipped[1].includes(`summary{data=${data}}`), skipped[1]);
       }
       assert.match(r.out, /ran 6, cached 0, failed 3, skipped 3/);
       assert.deepEqual(await activeJobs("failcase-"), []);

@@ -6,8 +6,9 @@ import stage from "../../stages/download_model.ts";
 import { readWeightsIndex, readWeightsTensor } from "../../lib/models/weights_file.ts";
 import { startHubFixtureServer } from "../hub/hub_fixture_server.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
+import { ORACLE } from "../oracle_path.ts";
 
-const SRC = "../shared/oracle/caikit-tiny-BertForSequenceClassification";
+const SRC = `${ORACLE}/caikit-tiny-BertForSequenceClassification`;
 const FILES = ["config.json", "tokenizer.json", "vocab.txt", "model.safetensors"];
 
 function context(params: Record<string, unknown>): StageContext<never> & { root: string } {

@@ -6,6 +6,7 @@ import stage from "../../stages/export_graphs.ts";
 import { readConfig } from "../../lib/models/config.ts";
 import { convertSafetensors } from "../../lib/models/safetensors.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
+import { ORACLE } from "../oracle_path.ts";
 
 Deno.test("export-graphs stage: every declared output, weights.bin hard-linked, graph.json", async () => {
   const root = mkdtempSync(join(tmpdir(), "idim-exp-"));
@@ -13,7 +14,7 @@ Deno.test("export-graphs stage: every declared output, weights.bin hard-linked, 
     const model = join(root, "model"), outDir = join(root, "out");
     mkdirSync(model);
     mkdirSync(outDir);
-    const src = "../shared/oracle/hf-generated/bert-seqcls";
+    const src = `${ORACLE}/hf-generated/bert-seqcls`;
     Deno.copyFileSync(`${src}/config.json`, join(model, "config.json"));
     convertSafetensors(`${src}/model.safetensors`, model, readConfig(`${src}/config.json`));
     const params = stage.params.parse({

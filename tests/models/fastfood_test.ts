@@ -17,8 +17,9 @@ import {
 } from "../../lib/models/fastfood_params.ts";
 import { Prng } from "../../lib/random/prng.ts";
 import { mul, reduceSum } from "../../lib/models/ops.ts";
+import { ORACLE } from "../oracle_path.ts";
 
-const FF = JSON.parse(readFileSync("../shared/oracle/grad/fastfood.json", "utf8"));
+const FF = JSON.parse(readFileSync(`${ORACLE}/grad/fastfood.json`, "utf8"));
 const arr = (a: { data: number[] }) => a.data;
 
 function oracleSpec(): FastfoodSpec {

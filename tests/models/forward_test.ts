@@ -13,8 +13,7 @@ import { frozenSource } from "../../lib/models/parameterize/frozen.ts";
 import { canonicalName } from "../../lib/models/params.ts";
 import { convertSafetensors } from "../../lib/models/safetensors.ts";
 import { readWeightsIndex, WeightsWriter } from "../../lib/models/weights_file.ts";
-
-const ORACLE = "../shared/oracle";
+import { ORACLE } from "../oracle_path.ts";
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

@@ -8,8 +8,8 @@ import { readConfig } from "../../lib/models/config.ts";
 import { exportGraphs, type ExportOptions, readInitState } from "../../lib/models/export.ts";
 import { canonicalName } from "../../lib/models/params.ts";
 import { convertSafetensors, transpose2d } from "../../lib/models/safetensors.ts";
+import { ORACLE } from "../oracle_path.ts";
 
-const ORACLE = "../shared/oracle";
 type Arr = { shape: number[]; data: number[] };
 
 /** Converts an oracle seqcls model into a temp model directory. */

@@ -11,8 +11,8 @@ import { fastfoodTranspose, makeFastfood } from "../../lib/models/fastfood_param
 import { seqClsSpecs } from "../../lib/models/parameterize/common.ts";
 import { numel } from "../../lib/models/params.ts";
 import { convertSafetensors } from "../../lib/models/safetensors.ts";
+import { ORACLE } from "../oracle_path.ts";
 
-const ORACLE = "../shared/oracle";
 const NAME = "roberta-seqcls";
 const ref = JSON.parse(readFileSync(`${ORACLE}/grad/${NAME}/full.json`, "utf8"));
 const B = 3, S = 9;

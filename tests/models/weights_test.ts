@@ -11,8 +11,7 @@ import {
   readWeightsTensor,
   WEIGHTS_ALIGN,
 } from "../../lib/models/weights_file.ts";
-
-const ORACLE = "../shared/oracle";
+import { ORACLE } from "../oracle_path.ts";
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), "idim-models-"));
