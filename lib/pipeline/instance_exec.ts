@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import { exists, removeTree, tempName, writeFileAtomic } from "./fsutil.ts";
+import type { Instance } from "./dag.ts";
 import type { Json, StageContext, StageDefinition } from "./stage.ts";
 import { StateCache, type StateEntry } from "./state.ts";
 import { Store } from "./store.ts";
@@ -27,6 +28,24 @@ export interface InstanceSpec {
   device: string;
   /** The project root (config folder). */
   projectRoot: string;
+}
+
+/** The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`. */
+export function instanceSpec(inst: Instance, device: string, projectRoot: string): InstanceSpec {
+  return {
+    v: 1,
+    key: inst.key,
+    id: inst.id,
+    kind: inst.kind,
+    module: inst.stage.module,
+    params: inst.params,
+    inputs: Object.fromEntries(
+      Object.entries(inst.inputs).map(([n, up]) => [n, { key: up.key, id: up.id }]),
+    ),
+    outputs: inst.outputs,
+    device,
+    projectRoot,
+  };
 }
 
 /** What an attempt reports: `work/<key>/result.json`. */

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { Dag, Instance } from "./dag.ts";
 import type { Executor } from "./executor.ts";
 import { removeTree } from "./fsutil.ts";
-import { type InstanceSpec, writeSpec } from "./instance_exec.ts";
+import { instanceSpec, writeSpec } from "./instance_exec.ts";
 import {
   entryFor,
   lockByKind,
@@ -189,20 +189,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     const slots = slotsOf(inst);
     usedSlots += slots;
     reporter.started(inst);
-    const inputs: InstanceSpec["inputs"] = {};
-    for (const [n, up] of Object.entries(inst.inputs)) inputs[n] = { key: up.key, id: up.id };
-    const spec: InstanceSpec = {
-      v: 1,
-      key: inst.key,
-      id: inst.id,
-      kind: inst.kind,
-      module: inst.stage.module,
-      params: inst.params,
-      inputs,
-      outputs: inst.outputs,
-      device: opts.device,
-      projectRoot: opts.projectRoot,
-    };
+    const spec = instanceSpec(inst, opts.device, opts.projectRoot);
     const p = (async () => {
       let outcome;
       try {

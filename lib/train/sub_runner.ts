@@ -11,7 +11,7 @@
 import * as path from "node:path";
 import { buildDag } from "../pipeline/dag.ts";
 import { removeTree } from "../pipeline/fsutil.ts";
-import { executeInstance, type InstanceSpec, writeSpec } from "../pipeline/instance_exec.ts";
+import { executeInstance, instanceSpec, writeSpec } from "../pipeline/instance_exec.ts";
 import type { InstanceRef, StageDefinition } from "../pipeline/stage.ts";
 import { StateCache } from "../pipeline/state.ts";
 import { Store } from "../pipeline/store.ts";
@@ -75,21 +75,7 @@ export function storeSubRunner(opts: StoreSubRunnerOptions): SubRunner {
         stats.cached++;
         continue;
       }
-      const spec: InstanceSpec = {
-        v: 1,
-        key: inst.key,
-        id: inst.id,
-        kind: inst.kind,
-        module: inst.stage.module,
-        params: inst.params,
-        inputs: Object.fromEntries(
-          Object.entries(inst.inputs).map(([n, up]) => [n, { key: up.key, id: up.id }]),
-        ),
-        outputs: inst.outputs,
-        device: opts.device,
-        projectRoot: opts.projectRoot,
-      };
-      writeSpec(store, spec);
+      writeSpec(store, instanceSpec(inst, opts.device, opts.projectRoot));
       opts.log(`sub-run ${inst.id} (${inst.key.slice(0, 12)}…)`);
       const res = await executeInstance(opts.storePath, inst.key, {
         log: (line) => opts.log(`  [${inst.id}] ${line}`),

@@ -106,7 +106,9 @@ export async function killAndResume(
   checkpointFile = "checkpoint.bin",
 ): Promise<KillResumeOutcome> {
   const { readCheckpoint } = await import("../../lib/train/checkpoint.ts");
-  const { writeSpec, executeInstance } = await import("../../lib/pipeline/instance_exec.ts");
+  const { instanceSpec, writeSpec, executeInstance } = await import(
+    "../../lib/pipeline/instance_exec.ts"
+  );
   const { instanceCommand } = await import("../../lib/pipeline/executor.ts");
   const dag = buildDag([ref], stages);
   const store = new Store(path.join(root, "store"));
@@ -114,12 +116,12 @@ export async function killAndResume(
   // Upstream instances first, in process.
   for (const inst of dag.instances.slice(0, -1)) {
     if (store.hasArtifact(inst.key)) continue;
-    writeSpec(store, specOf(inst, root));
+    writeSpec(store, instanceSpec(inst, "cpu", root));
     const r = await executeInstance(store.root, inst.key);
     if (!r.ok) throw new Error(`${inst.id}: ${r.error}`);
   }
   const target = dag.roots[0];
-  writeSpec(store, specOf(target, root));
+  writeSpec(store, instanceSpec(target, "cpu", root));
   const cmd = instanceCommand({
     key: target.key,
     id: target.id,
@@ -157,21 +159,4 @@ export async function killAndResume(
   if (!r.ok) throw new Error(`${target.id} resumed attempt failed: ${r.error}`);
   const outDir = store.materialize(target.key, new StateCache(store.stateFile).load());
   return { checkpointStep, killed, outDir };
-}
-
-function specOf(inst: Dag["instances"][number], root: string) {
-  return {
-    v: 1 as const,
-    key: inst.key,
-    id: inst.id,
-    kind: inst.kind,
-    module: inst.stage.module,
-    params: inst.params,
-    inputs: Object.fromEntries(
-      Object.entries(inst.inputs).map(([n, up]) => [n, { key: up.key, id: up.id }]),
-    ),
-    outputs: inst.outputs,
-    device: "cpu",
-    projectRoot: root,
-  };
 }
