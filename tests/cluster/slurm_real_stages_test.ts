@@ -13,7 +13,7 @@ import { Store } from "../../lib/pipeline/store.ts";
 import { quietReporter } from "../train/harness.ts";
 import { pointRef, TINY_STAGES } from "../train/tiny_config.ts";
 import { cluster, requireCluster } from "./cluster_env.ts";
-import { activeJobs } from "./helpers.ts";
+import { activeJobs, REPO } from "./helpers.ts";
 
 /** Plans `refs` and runs what is not cached under `root` with `executor`. */
 async function runWith(
@@ -109,7 +109,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const refs = [pointRef("lora", 2, [3e-3, 1e-2]), pointRef("did", 100, [0.01])];
-    const base = path.resolve(".idim/test-tmp");
+    const base = path.join(REPO, ".idim/test-tmp");
     Deno.mkdirSync(base, { recursive: true });
     const slurmRoot = Deno.makeTempDirSync({ dir: base, prefix: "slurm-real-" });
     const localRoot = Deno.makeTempDirSync({ dir: base, prefix: "local-real-" });

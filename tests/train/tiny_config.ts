@@ -15,13 +15,12 @@ import { lrSearchStage } from "../../stages/lr_search.ts";
 import { thresholdStage } from "../../stages/threshold.ts";
 import { thresholdSearchStage } from "../../stages/threshold_search.ts";
 import { collectResultsStage } from "../../stages/collect_results.ts";
+import { ORACLE } from "../oracle_path.ts";
 
 /** Tokenizer (vocab 1124) of the caikit tiny BERT. */
-export const ORACLE_TOKENIZER = path.resolve(
-  "../shared/oracle/caikit-tiny-BertForSequenceClassification",
-);
+export const ORACLE_TOKENIZER = path.join(ORACLE, "caikit-tiny-BertForSequenceClassification");
 /** hf-generated tiny BERT (vocab 1124, hidden 32, 3 layers), every weight random-filled. */
-export const ORACLE_MODEL = path.resolve("../shared/oracle/hf-generated/bert-seqcls");
+export const ORACLE_MODEL = path.join(ORACLE, "hf-generated/bert-seqcls");
 
 export const TINY_STAGES = [
   downloadModel,
