@@ -21,6 +21,14 @@ import {
 } from "./experiment_schema.ts";
 
 type Sweep = "did" | "said" | "lora";
+
+/** Keys of a training-settings layer (`experiment.train`, a method section, `task.train`). */
+const SETTING_KEYS = new Set([
+  ...Object.keys(TRAIN_DEFAULTS),
+  "steps",
+  "epochs",
+  "checkpoint_every",
+]);
 type Params = Record<string, Json>;
 
 /** Drops `undefined` values so references hash the same however they were written. */
@@ -134,31 +142,25 @@ export class IdimPlan {
 
   /** Settings for a method on a task: defaults < train < method section < task.train. */
   settings(method: "full" | Sweep, task: string): TrainSettings {
-    const section = this.exp[method] ?? {};
-    const pick = (o: Record<string, unknown> | undefined) =>
-      Object.fromEntries(
-        Object.entries(o ?? {}).filter(([k, v]) =>
-          v !== undefined && k in TRAIN_DEFAULTS || k === "steps" || k === "epochs" ||
-          k === "checkpoint_every"
-        ),
+    const layers = [this.exp.train, this.exp[method], this.exp.tasks[task]?.train] as (
+      | Record<string, unknown>
+      | undefined
+    )[];
+    const merged: Record<string, unknown> = { ...TRAIN_DEFAULTS };
+    for (const layer of layers) {
+      const given = Object.entries(layer ?? {}).filter(([k, v]) =>
+        v !== undefined && SETTING_KEYS.has(k)
       );
-    const merged = {
-      ...TRAIN_DEFAULTS,
-      ...pick(this.exp.train),
-      ...pick(section as Record<string, unknown>),
-      ...pick(this.exp.tasks[task]?.train),
-    } as TrainSettings;
-    if (merged.steps === undefined && merged.epochs === undefined) merged.steps = 1000;
-    if (merged.steps !== undefined && merged.epochs !== undefined) {
-      // The more specific section wins: a method's or task's `epochs` replaces a global `steps`.
-      const specific = {
-        ...pick(section as Record<string, unknown>),
-        ...pick(this.exp.tasks[task]?.train),
-      };
-      if ("epochs" in specific && !("steps" in specific)) delete merged.steps;
-      else delete merged.epochs;
+      // A layer that sets the run length (steps or epochs) replaces the other one too: a task's
+      // `epochs` overrides a global `steps`.
+      if (given.some(([k]) => k === "steps" || k === "epochs")) {
+        delete merged.steps;
+        delete merged.epochs;
+      }
+      Object.assign(merged, Object.fromEntries(given));
     }
-    return merged;
+    if (merged.steps === undefined && merged.epochs === undefined) merged.steps = 1000;
+    return merged as unknown as TrainSettings;
   }
 
   datasetRef(task: string): InstanceRef {

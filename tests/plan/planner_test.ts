@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../../lib/pipeline/cli.ts";
 import { loadConfig } from "../../lib/pipeline/config.ts";
 import { buildDag } from "../../lib/pipeline/dag.ts";
-import { idimPlanner } from "../../lib/plan/idim_planner.ts";
+import { IdimPlan, idimPlanner } from "../../lib/plan/idim_planner.ts";
 import { stages } from "../../stages/mod.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -112,4 +112,29 @@ Deno.test("adding one d to the grid adds exactly that point's instances; the res
     "report": 1,
   });
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("training settings: method and task sections override experiment.train, run length as a unit", () => {
+  const config = loadConfig(path.join(REPO, "experiments/paper.yaml"), idimPlanner);
+  const plan = new IdimPlan(config.experiment);
+  // paper.yaml: train has no steps; each task gives epochs; did overrides weight decay and dropout.
+  const did = plan.settings("did", "mrpc");
+  assert.equal(did.epochs, 20);
+  assert.equal(did.steps, undefined);
+  assert.equal(did.weight_decay, 0);
+  assert.equal(did.dropout, 0);
+  assert.equal(plan.settings("full", "mrpc").dropout, 0.1);
+  // A global `steps` is replaced by a task's `epochs`, and the other way round.
+  const exp = structuredClone(config.experiment);
+  exp.train = { ...exp.train, steps: 500 };
+  const p2 = new IdimPlan(exp);
+  assert.deepEqual([p2.settings("lora", "qqp").steps, p2.settings("lora", "qqp").epochs], [
+    undefined,
+    3,
+  ]);
+  exp.tasks.qqp.train = { steps: 42 };
+  assert.deepEqual([p2.settings("lora", "qqp").steps, p2.settings("lora", "qqp").epochs], [
+    42,
+    undefined,
+  ]);
 });
