@@ -138,3 +138,16 @@ Deno.test("training settings: method and task sections override experiment.train
     undefined,
   ]);
 });
+
+Deno.test("the config reference in README.md is a valid config that plans", async () => {
+  const readme = Deno.readTextFileSync(path.join(REPO, "README.md"));
+  const m = /```yaml\n(run:\n[\s\S]*?)```/.exec(readme);
+  assert.ok(m, "README.md has a yaml block starting with run:");
+  const dir = Deno.makeTempDirSync();
+  const file = path.join(dir, "reference.yaml");
+  Deno.writeTextFileSync(file, m[1]);
+  const r = await cli("run", "--config", file, "--dry-run");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /would run report\{/);
+  Deno.removeSync(dir, { recursive: true });
+});
