@@ -136,11 +136,14 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   const device = await selectDevice(parseDevice(req.device));
   const opts = sessionOptions(device.provider, p.threads);
   const init = readInitState(req.graphsDir);
+  // On WebGPU the trainable state and optimizer moments stay in GPU buffers between steps; the
+  // loop calls `stepper.sync()` (→ syncToHost) before every evaluation and checkpoint.
+  const onDevice = device.provider === "webgpu";
   const session = await TrainSession.create(
     path.join(req.graphsDir, meta.files.train),
     trainSpec,
     init,
-    opts,
+    { ...opts, stateOnDevice: onDevice },
   );
   const evalSession = await EvalSession.create(
     path.join(req.graphsDir, meta.files.eval),
@@ -231,6 +234,7 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
       optimizer: meta.optimizer,
       graphOptions: meta.options,
       threads: p.threads,
+      ...(onDevice ? { stateOnDevice: true } : {}),
       trainRows: train.rows,
       selectRows: select.rows,
       reportRows: report.rows,
@@ -241,6 +245,9 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
           throw new Error(`train session is at step ${session.stepCount}, the loop at ${step}`);
         }
         return await session.step(trainFill.fill(train, indices));
+      },
+      async sync() {
+        await session.syncToHost();
       },
       getState(): TensorState {
         const st = session.getState();
@@ -268,7 +275,10 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
         session.setState({ step, hyper, tensors });
       },
     },
-    evaluate: async () => ({ select: await scoreSplit(select), report: await scoreSplit(report) }),
+    evaluate: async () => {
+      await session.syncToHost(); // no-op unless a caller skipped stepper.sync()
+      return { select: await scoreSplit(select), report: await scoreSplit(report) };
+    },
     async close() {
       await session.release();
       await evalSession.release();

@@ -29,6 +29,7 @@ export function nanAfter(stepper: TrainStepper, from: number): TrainStepper {
     },
     getState: () => stepper.getState(),
     setState: (s) => stepper.setState(s),
+    ...(stepper.sync ? { sync: () => stepper.sync!() } : {}),
   };
 }
 

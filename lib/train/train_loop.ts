@@ -20,6 +20,12 @@ export interface TrainStepper {
   getState(): TensorState;
   /** Restores a state returned by `getState`. */
   setState(state: TensorState): void;
+  /**
+   * Makes the state readable by `getState` (and by the evaluator), when the stepper keeps it
+   * somewhere else between steps (e.g. on the GPU). The loop awaits it before every evaluation
+   * and checkpoint; a stepper whose state is always in host memory leaves it out.
+   */
+  sync?(): Promise<void>;
 }
 
 /** Evaluates the current trainable state on the select and report splits. */
@@ -140,8 +146,9 @@ export async function trainLoop(
 
   const t0 = performance.now();
   const wall = () => priorWall + (performance.now() - t0) / 1000;
-  const save = () => {
+  const save = async () => {
     if (!opts.checkpointFile) return;
+    await stepper.sync?.();
     const meta: CkptMeta = {
       v: 1,
       runId: opts.runId,
@@ -170,6 +177,7 @@ export async function trainLoop(
   });
   const runEval = async () => {
     if (evals.length > 0 && evals[evals.length - 1].step === step) return;
+    await stepper.sync?.();
     const m = await evaluate(stepper.getState());
     evals.push({ step, select: m.select, report: m.report });
     const sel = m.select[opts.metric];
@@ -181,7 +189,7 @@ export async function trainLoop(
   opts.progress?.(step, opts.steps);
   while (step < opts.steps) {
     if (opts.signal?.aborted) {
-      save();
+      await save();
       throw opts.signal.reason ?? new Error("training aborted");
     }
     const indices = order.next(opts.batchSize);
@@ -202,7 +210,9 @@ export async function trainLoop(
       lossCount = 0;
     }
     if (step % opts.evalEvery === 0 || step === opts.steps) await runEval();
-    if (opts.checkpointEvery > 0 && step % opts.checkpointEvery === 0 && step < opts.steps) save();
+    if (opts.checkpointEvery > 0 && step % opts.checkpointEvery === 0 && step < opts.steps) {
+      await save();
+    }
     opts.progress?.(step, opts.steps);
   }
   await runEval();

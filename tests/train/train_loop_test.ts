@@ -74,3 +74,38 @@ Deno.test("train loop: bad settings are rejected naming the option", async () =>
     /evalEvery must be a positive integer/,
   );
 });
+
+Deno.test("train loop: a stepper that keeps its state elsewhere is synced before every evaluation and checkpoint", async () => {
+  /** Like a GPU stepper: getState throws after a step until sync() is awaited. */
+  class DeviceStepper extends FakeStepper {
+    onDevice = false;
+    syncs: number[] = [];
+    override async step(indices: Int32Array, step: number): Promise<number> {
+      const l = await super.step(indices, step);
+      this.onDevice = true;
+      return l;
+    }
+    override getState() {
+      if (this.onDevice) throw new Error("state on the device");
+      return super.getState();
+    }
+    async sync(): Promise<void> {
+      await Promise.resolve();
+      this.syncs.push(this.calls);
+      this.onDevice = false;
+    }
+  }
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = path.join(dir, "checkpoint.bin");
+    const ref = await trainLoop(new FakeStepper(train, 0.05), evaluate, opts);
+    const s = new DeviceStepper(train, 0.05);
+    const r = await trainLoop(s, evaluate, { ...opts, checkpointFile: file });
+    assert.deepEqual(r.evals, ref.evals);
+    assert.deepEqual(r.loss, ref.loss);
+    // evaluations at 20, 40, 60; checkpoints every 10 steps before the last
+    assert.deepEqual(s.syncs, [10, 20, 20, 30, 40, 40, 50, 60]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
