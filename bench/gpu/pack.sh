@@ -34,6 +34,9 @@ tar -C . --exclude='node_modules/.deno/onnxruntime-node@*' --exclude='node_modul
   --exclude='node_modules/.deno/@stdlib+datasets-spam-assassin@*' -cf - node_modules |
   xz -T0 -6 >"$B/node_modules_pipeline.tar.xz"
 
+# The report's PNG charts need DejaVu Sans (fonts-dejavu-core), absent on the GPU machines.
+cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf "$B/" 2>/dev/null || echo "no DejaVuSans.ttf here"
+
 # Vulkan loader (the NVIDIA driver's ICD is on the GPU machine already).
 if ! ls "$B"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
   mkdir -p /tmp/amd64/partial

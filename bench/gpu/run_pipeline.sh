@@ -34,6 +34,11 @@ fi
 # the Vulkan loader, and libglvnd (NVIDIA's ICD, libGLX_nvidia.so.0, needs libGLdispatch)
 for f in "$B"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done
 ldconfig 2>/dev/null
+# the report's PNG charts need DejaVu Sans (pack.sh copies it into the bundle)
+FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+if [ ! -f "$FONT" ] && [ -f "$B/DejaVuSans.ttf" ]; then
+  mkdir -p "$(dirname "$FONT")" && cp "$B/DejaVuSans.ttf" "$FONT"
+fi
 ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -f "$ICD" ] && export VK_DRIVER_FILES=${VK_DRIVER_FILES:-$ICD}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/gpu.txt" 2>&1 || true
