@@ -14,29 +14,10 @@ T0=$(date +%s)
 END=$((T0 + ${CHECK_SECONDS:-330}))
 B=.gpu-bundle
 W=${CHECK_WORK:-/tmp/idim-gpu}
-mkdir -p "$W/bin"
 say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 
-say "unpack"
-xz -dc "$B/deno.xz" >"$W/bin/deno" && chmod +x "$W/bin/deno" || {
-  python3 -c "import lzma,sys,shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" \
-    "$B/deno.xz" "$W/bin/deno" && chmod +x "$W/bin/deno"
-}
-if [ ! -e node_modules/onnxruntime-node ]; then
-  xz -dc "$B/node_modules.tar.xz" | tar -xf - || say "node_modules unpack FAILED"
-fi
-# the Vulkan loader, and libglvnd (NVIDIA's ICD, libGLX_nvidia.so.0, needs libGLdispatch)
-for f in "$B"/debs/*.deb; do dpkg -x "$f" /; done
-ldconfig 2>/dev/null
-ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-[ -f "$ICD" ] && export VK_DRIVER_FILES=${VK_DRIVER_FILES:-$ICD}
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/gpu.txt" 2>&1 || true
-cat "$OUT/gpu.txt"
-
-export DENO_DIR="$W/deno_dir" DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-export IDIM_DENO_FLAGS="--cached-only --node-modules-dir=manual --no-lock"
-DENO=("$W/bin/deno" run -A $IDIM_DENO_FLAGS)
-"$W/bin/deno" --version | head -1
+# shellcheck source=bench/gpu/bundle_setup.sh
+. bench/gpu/bundle_setup.sh
 
 say "probe"
 timeout 60 "${DENO[@]}" bench/gpu/gpu_bench.ts probe --out "$OUT/probe.json"

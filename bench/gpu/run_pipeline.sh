@@ -17,39 +17,10 @@ T0=$(date +%s)
 END=$((T0 + ${PIPE_SECONDS:-180}))
 B=.gpu-bundle
 W=${PIPE_WORK:-/tmp/idim-pipe}
-mkdir -p "$W/bin"
 say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 
-say "unpack"
-xz -dc "$B/deno.xz" >"$W/bin/deno" && chmod +x "$W/bin/deno" || {
-  python3 -c "import lzma,sys,shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" \
-    "$B/deno.xz" "$W/bin/deno" && chmod +x "$W/bin/deno"
-}
-if [ ! -e node_modules/onnxruntime-node ]; then
-  xz -dc "$B/node_modules.tar.xz" | tar -xf - || say "node_modules unpack FAILED"
-fi
-if [ ! -e node_modules/yaml ]; then
-  xz -dc "$B/node_modules_pipeline.tar.xz" | tar -xf - || say "node_modules_pipeline unpack FAILED"
-fi
-# the Vulkan loader, and libglvnd (NVIDIA's ICD, libGLX_nvidia.so.0, needs libGLdispatch)
-for f in "$B"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done
-ldconfig 2>/dev/null
-# the report's PNG charts need DejaVu Sans (pack.sh copies it into the bundle)
-FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
-if [ ! -f "$FONT" ] && [ -f "$B/DejaVuSans.ttf" ]; then
-  mkdir -p "$(dirname "$FONT")" && cp "$B/DejaVuSans.ttf" "$FONT"
-fi
-ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-[ -f "$ICD" ] && export VK_DRIVER_FILES=${VK_DRIVER_FILES:-$ICD}
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/gpu.txt" 2>&1 || true
-cat "$OUT/gpu.txt"
-
-export DENO_DIR="$W/deno_dir" DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184
-# also for the instances' own processes (lib/pipeline/executor.ts)
-export IDIM_DENO_FLAGS="--cached-only --node-modules-dir=manual --no-lock"
-DENO=("$W/bin/deno" run -A $IDIM_DENO_FLAGS)
-"$W/bin/deno" --version | head -1
+# shellcheck source=bench/gpu/bundle_setup.sh
+. bench/gpu/bundle_setup.sh
 
 SCALE=${PIPE_SCALE:-2}
 DEVICES=${PIPE_DEVICES:-cpu webgpu}
