@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
 import { onnxBackend } from "../lib/train/onnx_backend.ts";
 import {
@@ -30,44 +31,39 @@ const label = (p: TrainParams) => {
   return `model=${p.model},task=${p.task},method=${p.method}${size},lr=${p.lr},seed=${p.seed}`;
 };
 
-export const trainFullStage = defineStage({
-  kind: "train-full",
-  description: "full fine-tuning run (the baseline of the 90% target)",
-  module: import.meta.url,
-  params: fullParamsSchema,
-  inputs,
-  outputs,
-  resources,
-  label,
-  estimate: estimateTrainRun,
-  run: (ctx) => runTrainStage(ctx, onnxBackend),
-});
+/** One train kind: every kind shares inputs, outputs, resources, label, estimate and runner. */
+function trainStage<S extends z.ZodType<TrainParams>>(
+  kind: string,
+  description: string,
+  params: S,
+) {
+  return defineStage({
+    kind,
+    description,
+    module: import.meta.url,
+    params,
+    inputs,
+    outputs,
+    resources,
+    label,
+    estimate: estimateTrainRun,
+    run: (ctx) => runTrainStage(ctx, onnxBackend),
+  });
+}
 
-export const trainSubspaceStage = defineStage({
-  kind: "train-subspace",
-  description: "DID / SAID run in a random Fastfood subspace of dimension d",
-  module: import.meta.url,
-  params: subspaceParamsSchema,
-  inputs,
-  outputs,
-  resources,
-  label,
-  estimate: estimateTrainRun,
-  run: (ctx) => runTrainStage(ctx, onnxBackend),
-});
+export const trainFullStage = trainStage(
+  "train-full",
+  "full fine-tuning run (the baseline of the 90% target)",
+  fullParamsSchema,
+);
 
-export const trainLoraStage = defineStage({
-  kind: "train-lora",
-  description: "LoRA run of rank r",
-  module: import.meta.url,
-  params: loraParamsSchema,
-  inputs,
-  outputs,
-  resources,
-  label,
-  estimate: estimateTrainRun,
-  run: (ctx) => runTrainStage(ctx, onnxBackend),
-});
+export const trainSubspaceStage = trainStage(
+  "train-subspace",
+  "DID / SAID run in a random Fastfood subspace of dimension d",
+  subspaceParamsSchema,
+);
+
+export const trainLoraStage = trainStage("train-lora", "LoRA run of rank r", loraParamsSchema);
 
 /** The three train kinds. */
 export const trainStages = [trainFullStage, trainSubspaceStage, trainLoraStage];

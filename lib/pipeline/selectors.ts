@@ -84,28 +84,25 @@ export function selectInstances(dag: Dag, texts: string[]): Instance[] {
   return [...out].sort((a, b) => a.index - b.index);
 }
 
-/** The instances and everything upstream of them, in topological order. */
-export function withUpstream(instances: Iterable<Instance>): Instance[] {
+/** The instances and everything reachable from them through `next`, in topological order. */
+function closure(instances: Iterable<Instance>, next: (i: Instance) => Instance[]): Instance[] {
   const seen = new Set<Instance>();
   const stack = [...instances];
   while (stack.length > 0) {
     const i = stack.pop()!;
     if (seen.has(i)) continue;
     seen.add(i);
-    for (const up of Object.values(i.inputs)) stack.push(up);
+    stack.push(...next(i));
   }
   return [...seen].sort((a, b) => a.index - b.index);
 }
 
+/** The instances and everything upstream of them, in topological order. */
+export function withUpstream(instances: Iterable<Instance>): Instance[] {
+  return closure(instances, (i) => Object.values(i.inputs));
+}
+
 /** The instances and everything downstream of them, in topological order. */
 export function withDownstream(instances: Iterable<Instance>): Instance[] {
-  const seen = new Set<Instance>();
-  const stack = [...instances];
-  while (stack.length > 0) {
-    const i = stack.pop()!;
-    if (seen.has(i)) continue;
-    seen.add(i);
-    for (const d of i.dependents) stack.push(d);
-  }
-  return [...seen].sort((a, b) => a.index - b.index);
+  return closure(instances, (i) => i.dependents);
 }
