@@ -31,12 +31,6 @@ export interface CollectedResults {
   points: (PointResult & { key: string | null })[];
 }
 
-/** The content key of an input, from its store view folder name (`views/<key>`). */
-export function keyOfInputDir(dir: string): string | null {
-  const b = path.basename(dir);
-  return /^[0-9a-f]{64}$/.test(b) ? b : null;
-}
-
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
   const s = String(v);
@@ -116,12 +110,15 @@ export const collectResultsStage = defineStage({
     const read = <T>(dir: string, file: string): T =>
       JSON.parse(Deno.readTextFileSync(path.join(dir, file))) as T;
     const thresholds = p.thresholds.map((_, i) => {
-      const dir = ctx.inputs[`threshold_${i}`];
-      return { ...read<ThresholdResult>(dir, THRESHOLD_FILE), key: keyOfInputDir(dir) };
+      const name = `threshold_${i}`;
+      return {
+        ...read<ThresholdResult>(ctx.inputs[name], THRESHOLD_FILE),
+        key: ctx.inputKeys[name],
+      };
     });
     const points = p.points.map((_, i) => {
-      const dir = ctx.inputs[`point_${i}`];
-      return { ...read<PointResult>(dir, POINT_FILE), key: keyOfInputDir(dir) };
+      const name = `point_${i}`;
+      return { ...read<PointResult>(ctx.inputs[name], POINT_FILE), key: ctx.inputKeys[name] };
     });
     const doc: CollectedResults = { policy: EVAL_POLICY, thresholds, points };
     writeJsonAtomic(path.join(ctx.outDir, "results.json"), doc);
@@ -206,7 +203,7 @@ export const collectResultsStage = defineStage({
       given,
       instances,
       points.flatMap((pt) => pt.runs.map((r) => r.provider)).filter((x) => !!x),
-      Deno.cwd(),
+      ctx.projectRoot,
     );
     writeJsonAtomic(path.join(ctx.outDir, "provenance.json"), provenance);
     ctx.log(

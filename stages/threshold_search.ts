@@ -9,7 +9,7 @@
  * @module
  */
 import * as path from "node:path";
-import { defineStage, type InstanceRef, type StageDefinition } from "../lib/pipeline/stage.ts";
+import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
 import type { PointResult } from "../lib/results/types.ts";
 import { bisectGrid } from "../lib/threshold/adaptive.ts";
 import { computeThreshold } from "../lib/threshold/aggregate.ts";
@@ -24,12 +24,6 @@ import {
   THRESHOLD_FILE,
 } from "../lib/threshold/sweep_params.ts";
 import { writeJsonAtomic } from "../lib/train/run_stage.ts";
-import {
-  locateInStore,
-  stagesOf,
-  storeSubRunner,
-  type SubRunner,
-} from "../lib/train/sub_runner.ts";
 
 /** Training runs behind one point reference (its lr grid size; 1 for a bare train ref). */
 export function runsOfRef(ref: InstanceRef): number {
@@ -83,23 +77,9 @@ export async function adaptiveThreshold(
   return result;
 }
 
-let registryOverride: StageDefinition[] | undefined;
-
-/**
- * Sets the stage kinds sub-runs are planned with, in this process (tests that run the pipeline
- * in-process with their own stage list). By default the project's registry, `stages/mod.ts`.
- */
-export function setSearchRegistry(stages: StageDefinition[] | undefined): void {
-  registryOverride = stages;
-}
-
-/** Loads every stage kind of the project's registry (`stages/mod.ts`). */
-async function registry(): Promise<StageDefinition[]> {
-  if (registryOverride) return registryOverride;
-  // Not a literal import: the registry imports this module, and the key of a search should not
-  // change with unrelated stages.
-  const url = new URL(["mod", "ts"].join("."), import.meta.url).href;
-  return stagesOf(await import(url) as Record<string, unknown>);
+/** The on-demand input name of grid point `i`. */
+function pointInput(i: number): string {
+  return `point_${i}`;
 }
 
 export const thresholdSearchStage = defineStage({
@@ -112,30 +92,14 @@ export const thresholdSearchStage = defineStage({
   label: (p) =>
     `model=${p.model},task=${p.task},method=${p.method},fraction=${p.fraction},adaptive`,
   resources: () => ({ cpus: 1 }),
+  onDemand: (p) => Object.fromEntries(p.points.map((g, i) => [pointInput(i), g.point])),
   async run(ctx) {
-    const where = locateInStore(ctx.scratchDir);
-    if (!where) {
-      throw new Error(
-        `threshold-search must run inside a pipeline store (scratch dir ${ctx.scratchDir} is not ` +
-          `<store>/work/<key>/scratch)`,
-      );
-    }
-    const spec = JSON.parse(
-      Deno.readTextFileSync(path.join(where.storePath, "work", where.key, "spec.json")),
-    ) as { projectRoot: string };
-    const sub: SubRunner = storeSubRunner({
-      storePath: where.storePath,
-      stages: await registry(),
-      device: ctx.device,
-      projectRoot: spec.projectRoot,
-      log: ctx.log,
-      signal: ctx.signal,
-    });
-    const result = await adaptiveThreshold(ctx.params, ctx.inputs, sub.run, ctx.log);
+    const index = new Map(ctx.params.points.map((g, i) => [g.point, i]));
+    const obtain = (ref: InstanceRef) => ctx.obtain(pointInput(index.get(ref)!));
+    const result = await adaptiveThreshold(ctx.params, ctx.inputs, obtain, ctx.log);
     ctx.log(
       `adaptive ${ctx.params.method}: value ${result.value}, interpolated ${result.interpolated}; ` +
-        `${result.runsUsed} runs used, ${result.runsSaved} saved; sub-instances run ` +
-        `${sub.stats.ran}, cached ${sub.stats.cached}`,
+        `${result.runsUsed} runs used, ${result.runsSaved} saved`,
     );
     writeJsonAtomic(path.join(ctx.outDir, THRESHOLD_FILE), result);
   },

@@ -24,7 +24,12 @@ import { parseDevice } from "../device/device.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
-import { selectInstances, withDownstream, withUpstream } from "./selectors.ts";
+import {
+  selectInstances,
+  withDownstream,
+  withUpstream,
+  withUpstreamAndOnDemand,
+} from "./selectors.ts";
 import type { Estimate, StageDefinition } from "./stage.ts";
 import { StateCache } from "./state.ts";
 import { Store } from "./store.ts";
@@ -228,7 +233,10 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
 }
 
 function selection(p: Parsed, dag: Dag): { targets: Instance[]; considered: Instance[] } {
-  const targets = p.positional.length > 0 ? selectInstances(dag, p.positional) : dag.instances;
+  // Without selectors: every planned instance, except those run only when a stage obtains them.
+  const targets = p.positional.length > 0
+    ? selectInstances(dag, p.positional)
+    : dag.instances.filter((i) => !i.onDemandOnly);
   const down = p.flags.has("--downstream");
   const considered = down ? withUpstream(withDownstream(targets)) : withUpstream(targets);
   return { targets: down ? withDownstream(targets) : targets, considered };
@@ -434,13 +442,28 @@ function cmdStatus(
     } catch { /* never attempted */ }
     print(`  run   ${v.inst.id}: ${fmtReasons(v)}${last}`);
   }
-  print(`${verdicts.length - stale} up to date, ${stale} to run`);
+  // On-demand instances: run only when the stage that may need them obtains them.
+  const shown = new Set(considered);
+  let onDemand = 0;
+  for (const inst of withUpstreamAndOnDemand(considered)) {
+    if (shown.has(inst)) continue;
+    const committed = store.exists() && store.verify(inst.key, state, false).ok;
+    if (committed) print(`  ok    ${inst.id} (on demand)`);
+    else {
+      onDemand += 1;
+      print(`  demand ${inst.id}: runs only if obtained`);
+    }
+  }
+  print(
+    `${verdicts.length - stale} up to date, ${stale} to run` +
+      (onDemand > 0 ? `, ${onDemand} on demand` : ""),
+  );
   return 0;
 }
 
 function cmdDag(p: Parsed, opts: MainOptions, print: (t: string) => void): number {
   const { dag } = load(p, opts);
-  const { considered } = selection(p, dag);
+  const considered = withUpstreamAndOnDemand(selection(p, dag).considered);
   const format = (p.flags.get("--format") as string | undefined) ?? "text";
   if (format === "text") print(renderText(considered).trimEnd());
   else if (format === "mermaid") print(renderMermaid(considered).trimEnd());
@@ -473,6 +496,9 @@ function cmdShow(p: Parsed, opts: MainOptions, print: (t: string) => void): numb
   const ins = Object.entries(inst.inputs);
   print(`  inputs:${ins.length === 0 ? " none" : ""}`);
   for (const [n, up] of ins) print(`    ${n}: ${up.id} (${up.key.slice(0, 12)})`);
+  for (const [n, up] of Object.entries(inst.onDemand)) {
+    print(`    ${n} (on demand): ${up.id} (${up.key.slice(0, 12)})`);
+  }
   if (inst.publish) print(`  publish: ${inst.publish}`);
   if (v?.ok) {
     print(`  status:  committed ${v.manifest.created} (ran ${v.manifest.seconds}s)`);

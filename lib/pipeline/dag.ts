@@ -27,6 +27,13 @@ export interface Instance {
   paramsJson: string;
   /** Input name → upstream instance. */
   inputs: Record<string, Instance>;
+  /** On-demand input name → upstream instance the stage may obtain while it runs. */
+  onDemand: Record<string, Instance>;
+  /**
+   * True when the roots reach this instance only through on-demand inputs: a plain `run` leaves
+   * it to the stage that obtains it (selecting it explicitly still runs it).
+   */
+  onDemandOnly: boolean;
   /** Instances that read this one's outputs. */
   dependents: Instance[];
   /** Declared output files. */
@@ -143,15 +150,36 @@ export function buildDag(
     for (const [name, r] of Object.entries(inputRefs)) {
       inputs[name] = expand(r, `${where}: input "${name}" of ${id}`, [...trail, id]);
     }
+    const onDemand: Record<string, Instance> = {};
+    let onDemandRefs: Record<string, InstanceRef> = {};
+    try {
+      // deno-lint-ignore no-explicit-any
+      onDemandRefs = stage.onDemand ? stage.onDemand(params as any) : {};
+    } catch (e) {
+      throw new PipelineError(`${where}: instance ${id}: onDemand(): ${(e as Error).message}`);
+    }
+    for (const [name, r] of Object.entries(onDemandRefs)) {
+      if (name in inputs) {
+        throw new PipelineError(`${where}: instance ${id}: "${name}" is both input and on demand`);
+      }
+      onDemand[name] = expand(r, `${where}: on-demand input "${name}" of ${id}`, [...trail, id]);
+    }
     visiting.delete(memoKey);
     // deno-lint-ignore no-explicit-any
     const p = params as any;
     const code = fp.module(stage.module);
-    const inputKeys: Record<string, string> = {};
-    for (const [n, inst] of Object.entries(inputs)) inputKeys[n] = inst.key;
-    const key = sha256Hex(
-      canonicalJson({ v: KEY_VERSION, kind: stage.kind, code, params, inputs: inputKeys }),
-    );
+    const keysOf = (m: Record<string, Instance>) =>
+      Object.fromEntries(Object.entries(m).map(([n, inst]) => [n, inst.key]));
+    const recipe: Record<string, Json> = {
+      v: KEY_VERSION,
+      kind: stage.kind,
+      code,
+      params,
+      inputs: keysOf(inputs),
+    };
+    // Only stages with on-demand inputs carry the field, so every other key is unchanged.
+    if (Object.keys(onDemand).length > 0) recipe.onDemand = keysOf(onDemand);
+    const key = sha256Hex(canonicalJson(recipe));
     const inst: Instance = {
       id,
       kind: stage.kind,
@@ -159,6 +187,8 @@ export function buildDag(
       params,
       paramsJson,
       inputs,
+      onDemand,
+      onDemandOnly: false,
       dependents: [],
       outputs: stage.outputs(p),
       code,
@@ -194,5 +224,13 @@ export function buildDag(
   }
   const byKey = new Map<string, Instance>();
   for (const inst of order) byKey.set(inst.key, inst);
+  const planned = new Set<Instance>();
+  const mark = (inst: Instance) => {
+    if (planned.has(inst)) return;
+    planned.add(inst);
+    Object.values(inst.inputs).forEach(mark);
+  };
+  roots.forEach(mark);
+  for (const inst of order) inst.onDemandOnly = !planned.has(inst);
   return { instances: order, byId, byKey, roots: [...new Set(roots)], stages };
 }

@@ -8,17 +8,25 @@ import type { Instance } from "./dag.ts";
 /** A text tree from each sink (instance with no dependents in the set) up through its inputs. */
 export function renderText(instances: Instance[], mark?: (i: Instance) => string): string {
   const set = new Set(instances);
-  const sinks = instances.filter((i) => !i.dependents.some((d) => set.has(d)));
+  const obtainedBy = new Set(instances.flatMap((i) => Object.values(i.onDemand)));
+  const sinks = instances.filter((i) =>
+    !i.dependents.some((d) => set.has(d)) && !obtainedBy.has(i)
+  );
   const lines: string[] = [];
   const shown = new Set<Instance>();
   const rec = (inst: Instance, prefix: string, last: boolean, depth: number, label: string) => {
     const branch = depth === 0 ? "" : last ? "└─ " : "├─ ";
     const m = mark ? mark(inst) : "";
-    const again = shown.has(inst) && Object.keys(inst.inputs).length > 0;
+    const ins = [
+      ...Object.entries(inst.inputs),
+      ...Object.entries(inst.onDemand).filter(([, up]) => set.has(up)).map((
+        [n, up],
+      ) => [`${n} (on demand)`, up] as const),
+    ];
+    const again = shown.has(inst) && ins.length > 0;
     lines.push(`${prefix}${branch}${label}${inst.id}${m}${again ? " (see above)" : ""}`);
     if (again) return;
     shown.add(inst);
-    const ins = Object.entries(inst.inputs);
     const childPrefix = depth === 0 ? "" : prefix + (last ? "   " : "│  ");
     ins.forEach(([name, up], k) =>
       rec(up, childPrefix, k === ins.length - 1, depth + 1, `${name}: `)
@@ -42,6 +50,9 @@ export function renderMermaid(instances: Instance[]): string {
     for (const [name, up] of Object.entries(i.inputs)) {
       if (set.has(up)) lines.push(`  ${nodeName(up)} -->|${esc(name)}| ${nodeName(i)}`);
     }
+    for (const [name, up] of Object.entries(i.onDemand)) {
+      if (set.has(up)) lines.push(`  ${nodeName(up)} -.->|${esc(name)}| ${nodeName(i)}`);
+    }
   }
   return lines.join("\n") + "\n";
 }
@@ -55,6 +66,11 @@ export function renderDot(instances: Instance[]): string {
   for (const i of instances) {
     for (const [name, up] of Object.entries(i.inputs)) {
       if (set.has(up)) lines.push(`  ${nodeName(up)} -> ${nodeName(i)} [label=${q(name)}];`);
+    }
+    for (const [name, up] of Object.entries(i.onDemand)) {
+      if (set.has(up)) {
+        lines.push(`  ${nodeName(up)} -> ${nodeName(i)} [label=${q(name)}, style=dashed];`);
+      }
     }
   }
   lines.push("}");

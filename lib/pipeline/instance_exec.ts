@@ -28,11 +28,16 @@ export interface InstanceSpec {
   device: string;
   /** The project root (config folder). */
   projectRoot: string;
+  /**
+   * On-demand input name → the specs of that instance and everything upstream of it, in
+   * topological order (the instance itself last): what `ctx.obtain(name)` runs when missing.
+   */
+  onDemand?: Record<string, InstanceSpec[]>;
 }
 
 /** The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`. */
 export function instanceSpec(inst: Instance, device: string, projectRoot: string): InstanceSpec {
-  return {
+  const spec: InstanceSpec = {
     v: 1,
     key: inst.key,
     id: inst.id,
@@ -46,6 +51,28 @@ export function instanceSpec(inst: Instance, device: string, projectRoot: string
     device,
     projectRoot,
   };
+  const onDemand = Object.entries(inst.onDemand);
+  if (onDemand.length > 0) {
+    spec.onDemand = Object.fromEntries(
+      onDemand.map(([name, target]) => [
+        name,
+        upstreamClosure(target).map((i) => instanceSpec(i, device, projectRoot)),
+      ]),
+    );
+  }
+  return spec;
+}
+
+/** `inst` and every instance it reads, in topological order (`inst` last). */
+function upstreamClosure(inst: Instance): Instance[] {
+  const seen = new Set<Instance>();
+  const visit = (i: Instance) => {
+    if (seen.has(i)) return;
+    seen.add(i);
+    Object.values(i.inputs).forEach(visit);
+  };
+  visit(inst);
+  return [...seen].sort((a, b) => a.index - b.index);
 }
 
 /** What an attempt reports: `work/<key>/result.json`. */
@@ -162,15 +189,20 @@ export async function executeInstance(
       );
     }
     const params = stage.params.parse(spec.params);
+    const signal = hooks.signal ?? new AbortController().signal;
     const ctx: StageContext<unknown> = {
       params,
+      key,
       inputs,
+      inputKeys: Object.fromEntries(Object.entries(spec.inputs).map(([n, up]) => [n, up.key])),
+      projectRoot: spec.projectRoot,
       outDir,
       scratchDir,
       device: spec.device,
       log,
       progress: (done, total, note) => hooks.progress?.(done, total, note),
-      signal: hooks.signal ?? new AbortController().signal,
+      signal,
+      obtain: (name) => obtainOnDemand(store, spec, name, { ...hooks, signal, log }),
     };
     await stage.run(ctx);
     if (hooks.signal?.aborted) throw new Error("interrupted");
@@ -191,4 +223,39 @@ export async function executeInstance(
     removeTree(outDir);
     return finish({ ok: false, error: err.message.split("\n")[0] });
   }
+}
+
+/**
+ * Runs the on-demand input `name` of the instance `spec` (and whatever it reads that is not
+ * committed yet) in this process, each through `executeInstance` under its own key, and returns
+ * the directory of its outputs.
+ */
+async function obtainOnDemand(
+  store: Store,
+  spec: InstanceSpec,
+  name: string,
+  hooks: InstanceHooks & { log(line: string): void },
+): Promise<string> {
+  const chain = spec.onDemand?.[name];
+  if (!chain) {
+    const known = Object.keys(spec.onDemand ?? {}).join(", ") || "none";
+    throw new Error(`${spec.id}: no on-demand input "${name}" (declared: ${known})`);
+  }
+  for (const sub of chain) {
+    if (hooks.signal?.aborted) throw new Error("interrupted");
+    if (store.verify(sub.key, new StateCache(store.stateFile).load()).ok) continue;
+    writeSpec(store, sub);
+    hooks.log(`obtaining ${sub.id} (${sub.key.slice(0, 12)}…)`);
+    const res = await executeInstance(store.root, sub.key, {
+      signal: hooks.signal,
+      progress: hooks.progress,
+      log: (line) => hooks.log(`  [${sub.id}] ${line}`),
+    });
+    if (!res.ok) {
+      throw new Error(`on-demand ${sub.id} failed: ${res.error} (log: ${store.logPath(sub.key)})`);
+    }
+    removeTree(store.workDir(sub.key));
+  }
+  const target = chain[chain.length - 1];
+  return store.materialize(target.key, new StateCache(store.stateFile).load());
 }

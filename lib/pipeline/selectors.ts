@@ -102,6 +102,11 @@ export function withUpstream(instances: Iterable<Instance>): Instance[] {
   return closure(instances, (i) => Object.values(i.inputs));
 }
 
+/** As `withUpstream`, following on-demand inputs too (what `dag` draws). */
+export function withUpstreamAndOnDemand(instances: Iterable<Instance>): Instance[] {
+  return closure(instances, (i) => [...Object.values(i.inputs), ...Object.values(i.onDemand)]);
+}
+
 /** The instances and everything downstream of them, in topological order. */
 export function withDownstream(instances: Iterable<Instance>): Instance[] {
   return closure(instances, (i) => i.dependents);

@@ -39,12 +39,22 @@ export interface Estimate {
   note?: string;
 }
 
-/** What a running stage instance is given. */
+/**
+ * What a running stage instance is given: everything it may know about the engine. A stage
+ * reads its inputs, writes its outputs and learns its identity only through this context; it
+ * never opens the store's folders itself.
+ */
 export interface StageContext<P> {
   /** The parsed, validated parameters. */
   params: P;
+  /** This instance's content key. */
+  key: string;
   /** Each declared input name → the directory holding that upstream instance's outputs. */
   inputs: Record<string, string>;
+  /** Each declared input name → that upstream instance's content key. */
+  inputKeys: Record<string, string>;
+  /** The project root (the config file's folder): where relative paths of the config point. */
+  projectRoot: string;
   /** The directory the stage writes its declared outputs into (a temp dir, committed atomically). */
   outDir: string;
   /**
@@ -60,6 +70,13 @@ export interface StageContext<P> {
   progress(done: number, total: number, note?: string): void;
   /** Aborted when the pipeline is interrupted; long loops should check it. */
   signal: AbortSignal;
+  /**
+   * The output directory of the on-demand input `name` (declared by the stage's `onDemand`),
+   * running it and whatever it needs first when it is not committed yet. The instance was
+   * planned and keyed with the DAG like any other; once obtained it is cached for every later
+   * run. Rejects when the name is not declared or the instance fails.
+   */
+  obtain(name: string): Promise<string>;
 }
 
 /** A stage kind: one module under `stages/`, declared with `defineStage`. */
@@ -74,6 +91,13 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   /** Upstream instances this one reads, by input name. */
   inputs?: (params: z.infer<S>) => Record<string, InstanceRef>;
+  /**
+   * Upstream instances this one may need, decided while it runs (the adaptive d90 search asks
+   * for the grid points its bisection visits). They are planned and keyed with the DAG — shown by
+   * `dag` and `status`, recorded in the lock file once committed, part of this instance's key —
+   * but run only when the stage calls `ctx.obtain(name)`.
+   */
+  onDemand?: (params: z.infer<S>) => Record<string, InstanceRef>;
   /** The files (relative paths) that `run` writes under `outDir`. */
   outputs: (params: z.infer<S>) => string[];
   /** Resource request, for the local pool's scheduling and for cluster jobs. */

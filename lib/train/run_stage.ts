@@ -12,7 +12,6 @@ import type { StageContext } from "../pipeline/stage.ts";
 import type { RunResult } from "../results/types.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
-import { locateInStore } from "./sub_runner.ts";
 import { trainLoop, type TrainStepper } from "./train_loop.ts";
 
 /** The file a train stage writes. */
@@ -97,7 +96,6 @@ export async function runTrainStage(
       signal: ctx.signal,
     });
     const { model, task, graphs: _g, data: _d, ...hyper } = p;
-    const key = locateInStore(ctx.scratchDir)?.key;
     const result: RunResult = {
       model,
       task,
@@ -119,7 +117,7 @@ export async function runTrainStage(
       samplesPerSecond: outcome.samplesPerSecond,
       provider: run.provider,
       resumedFrom: outcome.resumedFrom,
-      ...(key ? { key } : {}),
+      key: ctx.key,
       config: { ...hyper, batchSize, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
     };
     writeJsonAtomic(path.join(ctx.outDir, RUN_RESULT_FILE), result);

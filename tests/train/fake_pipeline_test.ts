@@ -8,7 +8,6 @@ import * as path from "node:path";
 import type { PlannedRef } from "../../lib/pipeline/planner.ts";
 import type { Json } from "../../lib/pipeline/stage.ts";
 import type { PointResult, ThresholdResult } from "../../lib/results/types.ts";
-import { setSearchRegistry } from "../../stages/threshold_search.ts";
 import { fakeStages } from "./fixtures/fake_stages.ts";
 import { runRefs } from "./harness.ts";
 
@@ -49,11 +48,18 @@ function readJson<T>(dir: string, file: string): T {
 
 Deno.test("fake pipeline: adaptive search matches the full grid with fewer runs; both share the cache", async () => {
   const root = Deno.makeTempDirSync();
-  setSearchRegistry(fakeStages);
   try {
     // Adaptive first, on an empty store: it trains only the points it needs.
     const a = await runRefs(root, [sweep("threshold-search")], fakeStages);
     assert.deepEqual(a.summary.failed, [], a.lines.join("\n"));
+    // Every grid point is planned and keyed with the DAG, but run only when the search obtains it.
+    const search = a.dag.roots[0];
+    const onDemand = Object.values(search.onDemand);
+    assert.equal(onDemand.length, GRID.length);
+    assert.ok(onDemand.every((i) => i.onDemandOnly && i.kind === "lr-search"));
+    assert.ok(onDemand.every((i) => !a.ranKeys.has(i.key)), "the runner schedules no grid point");
+    const obtained = onDemand.filter((i) => a.store.readManifest(i.key));
+    assert.ok(obtained.length > 0 && obtained.length < GRID.length, `${obtained.length}`);
     const adaptive = readJson<ThresholdResult>(
       a.outputOf(sweep("threshold-search")),
       "threshold.json",
@@ -89,7 +95,6 @@ Deno.test("fake pipeline: adaptive search matches the full grid with fewer runs;
     assert.notEqual(pt.bestLr, 1e30);
     assert.equal(pt.value, pt.runs.find((r) => r.lr === pt.bestLr)!.best!.report.accuracy);
   } finally {
-    setSearchRegistry(undefined);
     Deno.removeSync(root, { recursive: true });
   }
 });

@@ -53,7 +53,7 @@ export async function runRefs(
   const lines: string[] = [];
   const verdicts = evaluate({
     dag,
-    considered: dag.instances,
+    considered: dag.instances.filter((i) => !i.onDemandOnly),
     forced: new Set(),
     store,
     state,

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Json } from "../../lib/pipeline/stage.ts";
 import type { PointResult, RunResult, ThresholdResult } from "../../lib/results/types.ts";
-import { setSearchRegistry } from "../../stages/threshold_search.ts";
 import { killAndResume, runRefs } from "./harness.ts";
 import { pointRef, sweepRef, TINY_STAGES, trainRef } from "./tiny_config.ts";
 
@@ -27,7 +26,6 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const root = Deno.makeTempDirSync();
-    setSearchRegistry(TINY_STAGES);
     try {
       const adaptiveRefs = [
         sweepRef("threshold-search", "lora", LORA.grid, LORA.lrs, FULL_LRS),
@@ -95,7 +93,6 @@ Deno.test({
       const csv = Deno.readTextFileSync(path.join(g.outputOf(collect), "thresholds.csv"));
       assert.equal(csv.trim().split("\n").length, 5);
     } finally {
-      setSearchRegistry(undefined);
       Deno.removeSync(root, { recursive: true });
     }
   },
