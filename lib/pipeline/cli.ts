@@ -59,9 +59,8 @@ function executorsOf(opts: MainOptions): readonly ExecutorPlugin<any>[] {
   return opts.executors && opts.executors.length > 0 ? opts.executors : BUILTIN_EXECUTORS;
 }
 
-/** Pads a usage line's left part to the help column. */
-function usageLine(left: string, help: string): string {
-  const pad = 26;
+/** Pads a usage line's left part to the help column (26 for options, 24 for commands). */
+function usageLine(left: string, help: string, pad = 26): string {
   return left.length < pad ? `${left.padEnd(pad)}${help}` : `${left}\n${" ".repeat(pad)}${help}`;
 }
 
@@ -69,7 +68,7 @@ function usageLine(left: string, help: string): string {
 function usage(opts: MainOptions): string {
   const executors = executorsOf(opts);
   const device = opts.device ?? ANY_DEVICE;
-  const choices = device.choices ? ` (${device.choices.join(", ")})` : "";
+  const choices = device.choices ? `: ${device.choices.join(", ")}` : "";
   const lines = [
     "usage: pipeline <command> [options]",
     "",
@@ -77,6 +76,7 @@ function usage(opts: MainOptions): string {
     usageLine(
       "  run [selectors...]",
       "run what is missing or changed (selected instances and their upstream)",
+      24,
     ),
     usageLine("      --downstream", "also run everything downstream of the selection"),
     usageLine("      --force", "rerun the selected instances even if cached"),
@@ -92,15 +92,13 @@ function usage(opts: MainOptions): string {
       (e.flags ?? []).map((f) => usageLine(`      ${f.name} ${f.value}`, f.help))
     ),
     usageLine("      --no-wait", "fail at once if another invocation holds the store"),
-    usageLine("  status [selectors...]", "what is up to date and what would run"),
-    usageLine("  dag [selectors...]", "print the DAG  (--format text|mermaid|dot)"),
-    usageLine(
-      "  show <instance>",
-      "params, key, inputs, outputs and log tail of one instance",
-    ),
+    usageLine("  status [selectors...]", "what is up to date and what would run", 24),
+    usageLine("  dag [selectors...]", "print the DAG  (--format text|mermaid|dot)", 24),
+    usageLine("  show <instance>", "params, key, inputs, outputs and log tail of one instance", 24),
     usageLine(
       "  gc [--dry-run]",
       "delete stored artifacts that no planned or locked instance uses",
+      24,
     ),
     "",
     "selectors: a stage kind (train), a pattern (train{lr=0.1,seed=0}, *{seed=0}) or an exact id",
