@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { executors } from "./executors/mod.ts";
+import { DEVICE_OPTION } from "./lib/device/device.ts";
 import { main } from "./lib/pipeline/cli.ts";
 import { idimPlanner } from "./lib/plan/idim_planner.ts";
 import { stages } from "./stages/mod.ts";
@@ -13,5 +15,13 @@ const COMMANDS = new Set(["run", "status", "dag", "show", "gc", "help", "--help"
 
 if (import.meta.main) {
   const args = COMMANDS.has(Deno.args[0]) ? Deno.args : ["run", ...Deno.args];
-  Deno.exit(await main(args, { planner: idimPlanner, stages, defaultConfig: "pipeline.yaml" }));
+  Deno.exit(
+    await main(args, {
+      planner: idimPlanner,
+      stages,
+      executors,
+      device: DEVICE_OPTION,
+      defaultConfig: "pipeline.yaml",
+    }),
+  );
 }

@@ -12,7 +12,21 @@
  */
 import * as path from "node:path";
 import { hostname } from "node:os";
-import { writeFileAtomic } from "../pipeline/fsutil.ts";
+
+/** Writes a small file atomically and durably: a temp file beside it, fsync, rename. */
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${Deno.pid}-${Date.now()}`);
+  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+  Deno.renameSync(tmp, file);
+}
 
 /** The folder of batch scripts and Slurm's own job output. */
 export function scriptDir(storePath: string): string {

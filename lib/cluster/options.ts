@@ -6,9 +6,23 @@
  * @module
  */
 import { z } from "zod";
-import { describeIssue, formatPath } from "../pipeline/config.ts";
-import { PipelineError } from "../pipeline/errors.ts";
-import type { Resources } from "../pipeline/stage.ts";
+
+/** A bad `--slurm-*` flag value; the message names the flag. */
+export class SlurmOptionError extends Error {
+  /** Creates an error with a complete, user-readable message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SlurmOptionError";
+  }
+}
+
+/** The resources a stage declares for one instance (the engine's `Resources`). */
+export interface DeclaredResources {
+  cpus?: number;
+  memoryMiB?: number;
+  gpus?: number;
+  timeMinutes?: number;
+}
 
 /** Slurm time strings: `M`, `M:S`, `H:M:S`, `D-H`, `D-H:M`, `D-H:M:S`. */
 const TIME_RE = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/;
@@ -179,34 +193,20 @@ function placementOf(p: z.infer<z.ZodObject<typeof placementShape>>): Partial<Jo
 }
 
 /**
- * Validates the `run.slurm:` section and merges the command-line flags over it.
- * @param raw the section as parsed from YAML (undefined when absent).
+ * Merges the command-line flags over a validated `run.slurm:` section (validate it against
+ * `slurmSectionSchema` first; the pipeline's plug-in does, naming file, line and key).
+ * @param s the section, already validated.
  * @param flags the `--slurm-*` flags.
- * @param locate maps a config path (e.g. `["run","slurm","cpus"]`) to `file:line:col`.
- * @throws PipelineError naming the file, line and key of every problem.
+ * @throws SlurmOptionError for a bad flag value.
  */
-export function resolveSlurmOptions(
-  raw: unknown,
-  flags: SlurmFlags = {},
-  locate: (p: (string | number)[]) => string = () => "pipeline.yaml",
-): SlurmOptions {
-  const parsed = slurmSectionSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 10).map((issue) => {
-      const { path: p, text } = describeIssue(issue, raw, slurmSectionSchema);
-      const full = ["run", "slurm", ...p.map((s) => typeof s === "number" ? s : String(s))];
-      return `${locate(full)}: ${formatPath(full)}: ${text}`;
-    });
-    throw new PipelineError(lines.join("\n"));
-  }
-  const s = parsed.data;
+export function slurmOptionsFrom(s: SlurmSection, flags: SlurmFlags = {}): SlurmOptions {
   const defaults = { ...placementOf(s), extraFlags: [...(s.extraFlags ?? [])] };
   if (flags.partition) defaults.partition = flags.partition;
   if (flags.account) defaults.account = flags.account;
   if (flags.time !== undefined) {
     const t = parseTimeMinutes(flags.time);
     if (t === undefined) {
-      throw new PipelineError(
+      throw new SlurmOptionError(
         `--slurm-time: expected minutes or a Slurm time such as 90 or "2:00:00", got "${flags.time}"`,
       );
     }
@@ -214,7 +214,7 @@ export function resolveSlurmOptions(
   }
   for (const f of flags.flags ?? []) {
     if (!/^--?[A-Za-z]/.test(f)) {
-      throw new PipelineError(
+      throw new SlurmOptionError(
         `--slurm-flag: expected an sbatch option such as "--qos=normal", got "${f}"`,
       );
     }
@@ -245,7 +245,11 @@ export function resolveSlurmOptions(
  * One job's placement: the config's per-kind entry wins over the stage's declared resources,
  * which win over the section-wide defaults. Extra flags accumulate (section, then kind).
  */
-export function placementFor(kind: string, declared: Resources, opts: SlurmOptions): JobPlacement {
+export function placementFor(
+  kind: string,
+  declared: DeclaredResources,
+  opts: SlurmOptions,
+): JobPlacement {
   const d = opts.defaults;
   const k = opts.stages[kind] ?? {};
   return {

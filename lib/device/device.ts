@@ -46,3 +46,19 @@ export function parseDevice(value: string, where = "--device"): Device {
 export function executionProviders(provider: Provider): Provider[] {
   return provider === "cpu" ? ["cpu"] : [provider, "cpu"];
 }
+
+/**
+ * The device option the pipeline CLI validates `--device` and `run.device` with (the engine's
+ * `DeviceOption`, structurally): the engine passes the name on to stages as an opaque string.
+ */
+export const DEVICE_OPTION: {
+  readonly choices: readonly Device[];
+  readonly description: string;
+  readonly default: Device;
+  parse(value: string, where?: string): Device;
+} = {
+  choices: DEVICES,
+  description: "execution device handed to stages (not part of keys)",
+  default: "cpu",
+  parse: parseDevice,
+};

@@ -1,26 +1,26 @@
 /**
  * The pipeline command line: `run`, `status`, `dag`, `show`, `gc`. The project's `pipeline.ts`
- * calls `main` with its planner and stage registry.
+ * calls `main` with its planner, stage registry, executor plug-ins and device option.
  *
  * @module
  */
 import * as path from "node:path";
-import { loadConfig, type LoadedConfig } from "./config.ts";
+import { loadConfig, type LoadedConfig, validateSection } from "./config.ts";
 import { buildDag, type Dag, type Instance } from "./dag.ts";
 import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
-import { type Executor, InProcessExecutor, LocalExecutor } from "./executor.ts";
+import { BUILTIN_EXECUTORS } from "./builtin_executors.ts";
+import type { Executor, Task } from "./executor.ts";
 import {
-  createSlurmExecutor,
-  SLURM_RUN_FLAGS,
-  slurmDryRun,
-  slurmFlagsFrom,
-  slurmOptionsFor,
-} from "../cluster/cli_integration.ts";
+  ANY_DEVICE,
+  type DeviceOption,
+  type ExecutorContext,
+  type ExecutorPlugin,
+  findExecutor,
+} from "./executor_plugin.ts";
 import { resultPath } from "./instance_exec.ts";
 import { lockPathFor, readLock } from "./lock_file.ts";
 import { PlanError, type Planner } from "./planner.ts";
-import { parseDevice } from "../device/device.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
@@ -42,6 +42,14 @@ export interface MainOptions {
   stages: StageDefinition<any>[];
   /** Config file used without `--config`, e.g. `pipeline.yaml`. */
   defaultConfig: string;
+  /**
+   * The executors `--executor` and `run.executor` offer, the first being the default
+   * (default: the engine's `local` and `inprocess`).
+   */
+  // deno-lint-ignore no-explicit-any
+  executors?: readonly ExecutorPlugin<any>[];
+  /** Validates `--device` and `run.device` (default: any name, `cpu` when none is given). */
+  device?: DeviceOption;
   /** Where normal output goes (default: stdout, live display when a terminal). */
   stdout?: Output;
   /** Where errors and warnings go (default: stderr). */
@@ -50,26 +58,59 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-const USAGE = `usage: pipeline <command> [options]
+/** The executors of a `main` call. */
+// deno-lint-ignore no-explicit-any
+function executorsOf(opts: MainOptions): readonly ExecutorPlugin<any>[] {
+  return opts.executors && opts.executors.length > 0 ? opts.executors : BUILTIN_EXECUTORS;
+}
 
-commands:
-  run [selectors...]    run what is missing or changed (selected instances and their upstream)
-      --downstream        also run everything downstream of the selection
-      --force             rerun the selected instances even if cached
-      --dry-run           print what would run and why; change nothing
-      --jobs N            concurrent instances (default: run.jobs, else the CPU count)
-      --device NAME       execution device handed to stages (not part of keys)
-      --executor KIND     local (a process per instance), inprocess, or slurm (docs/cluster.md)
-      --slurm-partition P --slurm-account A --slurm-time T --slurm-flags "…"
-                          Slurm placement (override run.slurm in the config)
-      --no-wait           fail at once if another invocation holds the store
-  status [selectors...] what is up to date and what would run
-  dag [selectors...]    print the DAG  (--format text|mermaid|dot)
-  show <instance>       params, key, inputs, outputs and log tail of one instance
-  gc [--dry-run]        delete stored artifacts that no planned or locked instance uses
+/** Pads a usage line's left part to the help column (26 for options, 24 for commands). */
+function usageLine(left: string, help: string, pad = 26): string {
+  return left.length < pad ? `${left.padEnd(pad)}${help}` : `${left}\n${" ".repeat(pad)}${help}`;
+}
 
-selectors: a stage kind (train), a pattern (train{lr=0.1,seed=0}, *{seed=0}) or an exact id
-options: --config FILE (default: %CONFIG%)`;
+/** The usage text, with the registered executors, their flags and the device option. */
+function usage(opts: MainOptions): string {
+  const executors = executorsOf(opts);
+  const device = opts.device ?? ANY_DEVICE;
+  const choices = device.choices ? `: ${device.choices.join(", ")}` : "";
+  const lines = [
+    "usage: pipeline <command> [options]",
+    "",
+    "commands:",
+    usageLine(
+      "  run [selectors...]",
+      "run what is missing or changed (selected instances and their upstream)",
+      24,
+    ),
+    usageLine("      --downstream", "also run everything downstream of the selection"),
+    usageLine("      --force", "rerun the selected instances even if cached"),
+    usageLine("      --dry-run", "print what would run and why; change nothing"),
+    usageLine("      --jobs N", "concurrent instances (default: run.jobs, else the CPU count)"),
+    usageLine("      --device NAME", `${device.description}${choices}`),
+    usageLine(
+      "      --executor KIND",
+      `how instances run (default: run.executor, else ${executors[0].name}):`,
+    ),
+    ...executors.map((e) => usageLine(`        ${e.name}`, e.description)),
+    ...executors.flatMap((e) =>
+      (e.flags ?? []).map((f) => usageLine(`      ${f.name} ${f.value}`, f.help))
+    ),
+    usageLine("      --no-wait", "fail at once if another invocation holds the store"),
+    usageLine("  status [selectors...]", "what is up to date and what would run", 24),
+    usageLine("  dag [selectors...]", "print the DAG  (--format text|mermaid|dot)", 24),
+    usageLine("  show <instance>", "params, key, inputs, outputs and log tail of one instance", 24),
+    usageLine(
+      "  gc [--dry-run]",
+      "delete stored artifacts that no planned or locked instance uses",
+      24,
+    ),
+    "",
+    "selectors: a stage kind (train), a pattern (train{lr=0.1,seed=0}, *{seed=0}) or an exact id",
+    `options: --config FILE (default: ${opts.defaultConfig})`,
+  ];
+  return lines.join("\n");
+}
 
 interface Parsed {
   command: string;
@@ -77,14 +118,6 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set([
-  "--config",
-  "--jobs",
-  "--device",
-  "--executor",
-  "--format",
-  ...Object.keys(SLURM_RUN_FLAGS),
-]);
 const BOOL_FLAGS: Record<string, string[]> = {
   run: ["--downstream", "--force", "--dry-run", "--no-wait"],
   status: [],
@@ -92,15 +125,22 @@ const BOOL_FLAGS: Record<string, string[]> = {
   show: [],
   gc: ["--dry-run", "--no-wait"],
 };
-const VALUE_ALLOWED: Record<string, string[]> = {
-  run: ["--config", "--jobs", "--device", "--executor", ...Object.keys(SLURM_RUN_FLAGS)],
-  status: ["--config"],
-  dag: ["--config", "--format"],
-  show: ["--config"],
-  gc: ["--config"],
-};
 
-function parseArgs(args: string[]): Parsed {
+/** The value flags each command accepts: the engine's and, for `run`, the executors'. */
+function valueFlags(opts: MainOptions): Record<string, string[]> {
+  const executorFlags = executorsOf(opts).flatMap((e) => (e.flags ?? []).map((f) => f.name));
+  return {
+    run: ["--config", "--jobs", "--device", "--executor", ...executorFlags],
+    status: ["--config"],
+    dag: ["--config", "--format"],
+    show: ["--config"],
+    gc: ["--config"],
+  };
+}
+
+function parseArgs(args: string[], opts: MainOptions): Parsed {
+  const allowed = valueFlags(opts);
+  const known = new Set(Object.values(allowed).flat());
   const [command, ...rest] = args;
   if (!command || command === "--help" || command === "-h" || command === "help") {
     throw new PipelineError("__usage__", command ? 0 : 2);
@@ -118,8 +158,8 @@ function parseArgs(args: string[]): Parsed {
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = eq > 0 ? a.slice(0, eq) : a;
-      if (VALUE_FLAGS.has(name)) {
-        if (!VALUE_ALLOWED[command].includes(name)) {
+      if (known.has(name)) {
+        if (!allowed[command].includes(name)) {
           throw new PipelineError(`option ${name} does not apply to "${command}"`);
         }
         const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
@@ -144,7 +184,10 @@ interface Loaded {
 
 function load(p: Parsed, opts: MainOptions): Loaded {
   const file = (p.flags.get("--config") as string | undefined) ?? opts.defaultConfig;
-  const config = loadConfig(file, opts.planner);
+  const config = loadConfig(file, opts.planner, {
+    executors: executorsOf(opts),
+    device: opts.device,
+  });
   let refs;
   try {
     refs = opts.planner.plan(config.experiment);
@@ -204,7 +247,7 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
   const errText = opts.stderr ?? ((t: string) => console.error(t));
   const print = (t: string) => out.write(t + "\n");
   try {
-    const p = parseArgs(args);
+    const p = parseArgs(args, opts);
     switch (p.command) {
       case "run":
         return await cmdRun(p, opts, out, print, errText);
@@ -221,7 +264,7 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
   } catch (e) {
     if (e instanceof PipelineError) {
       if (e.message === "__usage__") {
-        (e.exitCode === 0 ? print : errText)(USAGE.replace("%CONFIG%", opts.defaultConfig));
+        (e.exitCode === 0 ? print : errText)(usage(opts));
         return e.exitCode;
       }
       errText(`error: ${e.message}`);
@@ -251,6 +294,66 @@ function parseJobs(v: string | true | undefined, fallback: number): number {
   return n;
 }
 
+/** `--device`, validated by the device option, else `run.device`. */
+function deviceOf(p: Parsed, opts: MainOptions, config: LoadedConfig): string {
+  const flag = p.flags.get("--device") as string | undefined;
+  if (flag === undefined) return config.run.device;
+  try {
+    return (opts.device ?? ANY_DEVICE).parse(flag, "--device");
+  } catch (e) {
+    throw new PipelineError(errorMessage(e));
+  }
+}
+
+/** The chosen executor plug-in and its settings. */
+function chooseExecutor(
+  p: Parsed,
+  opts: MainOptions,
+  config: LoadedConfig,
+): { plugin: ExecutorPlugin<unknown>; options: unknown } {
+  const executors = executorsOf(opts);
+  const flag = p.flags.get("--executor") as string | undefined;
+  const plugin = flag !== undefined
+    ? findExecutor(executors, flag)
+    : findExecutor(executors, config.run.executor, config.locate(["run", "executor"]));
+  for (const other of executors) {
+    if (other === plugin) continue;
+    const f = (other.flags ?? []).find((x) => p.flags.has(x.name));
+    if (f) throw new PipelineError(`${f.name} applies to --executor ${other.name} only`);
+  }
+  // A section is validated even when its executor is not used, so a typo in it is found early.
+  const sections = new Map<string, unknown>();
+  for (const e of executors) {
+    const raw = config.run.sections[e.name];
+    if (e.section && (e === plugin || raw !== undefined)) {
+      sections.set(e.name, validateSection(e.section, raw, ["run", e.name], config.locate));
+    }
+  }
+  const flags: Record<string, string> = {};
+  for (const f of plugin.flags ?? []) {
+    const v = p.flags.get(f.name);
+    if (typeof v === "string") flags[f.name] = v;
+  }
+  const options = plugin.settings({
+    section: sections.get(plugin.name) ?? {},
+    flags,
+    locate: config.locate,
+  });
+  return { plugin, options };
+}
+
+/** The task the runner would hand over for an instance. */
+function taskOf(inst: Instance, storePath: string, device: string): Task {
+  return {
+    key: inst.key,
+    id: inst.id,
+    kind: inst.kind,
+    storePath,
+    resources: inst.resources,
+    device,
+  };
+}
+
 async function cmdRun(
   p: Parsed,
   opts: MainOptions,
@@ -261,34 +364,19 @@ async function cmdRun(
   const { config, dag, store, lockFile } = load(p, opts);
   const { targets, considered } = selection(p, dag);
   const forced = new Set(p.flags.has("--force") ? targets : []);
-  const deviceFlag = p.flags.get("--device") as string | undefined;
-  let device = config.run.device;
-  if (deviceFlag !== undefined) {
-    try {
-      device = parseDevice(deviceFlag);
-    } catch (e) {
-      throw new PipelineError(errorMessage(e));
-    }
-  }
-  const executorName = (p.flags.get("--executor") as string | undefined) ?? config.run.executor;
-  if (executorName !== "local" && executorName !== "inprocess" && executorName !== "slurm") {
-    throw new PipelineError(
-      `--executor: expected local, inprocess or slurm, got "${executorName}"`,
-    );
-  }
-  const slurmFlag = Object.keys(SLURM_RUN_FLAGS).find((f) => p.flags.has(f));
-  if (slurmFlag && executorName !== "slurm") {
-    throw new PipelineError(`${slurmFlag} applies to --executor slurm only`);
-  }
-  // Validated even when not used, so a typo in run.slurm is found before the cluster run.
-  const slurm = executorName === "slurm" || config.run.slurm
-    ? slurmOptionsFor(config.run.slurm, slurmFlagsFrom(p.flags), config.locate)
-    : undefined;
-  // For Slurm, --jobs bounds the instances queued or running at once (run.slurm.maxJobs).
+  const device = deviceOf(p, opts, config);
+  const chosen = chooseExecutor(p, opts, config);
   const jobs = parseJobs(
     p.flags.get("--jobs"),
-    executorName === "slurm" ? slurm!.maxJobs : config.run.jobs,
+    chosen.plugin.defaultJobs?.(chosen.options) ?? config.run.jobs,
   );
+  const context = (notify: (m: string) => void): ExecutorContext<unknown> => ({
+    options: chosen.options,
+    jobs,
+    device,
+    storePath: store.root,
+    notify,
+  });
   const warn = (m: string) => errText(`warning: ${m}`);
   if (p.flags.has("--dry-run")) {
     const state = new StateCache(store.stateFile).load();
@@ -316,9 +404,9 @@ async function cmdRun(
       } cached (dry run: nothing changed)`,
     );
     if (flops > 0) print(describeCompute(flops));
-    if (executorName === "slurm") {
-      print("\nbatch scripts (each is submitted once its instances' inputs are committed):\n");
-      print(slurmDryRun(toRun.map((v) => v.inst), store.root, device, slurm!));
+    if (chosen.plugin.dryRun) {
+      const tasks = toRun.map((v) => taskOf(v.inst, store.root, device));
+      print(chosen.plugin.dryRun(tasks, context(() => {})));
     }
     return 0;
   }
@@ -358,11 +446,9 @@ async function cmdRun(
       warn,
     });
     const reporter = new ProgressReporter(out);
-    const executor: Executor = executorName === "slurm"
-      ? createSlurmExecutor(slurm!, (m) => reporter.message(`slurm: ${m}`))
-      : executorName === "inprocess"
-      ? new InProcessExecutor()
-      : new LocalExecutor();
+    const executor: Executor = chosen.plugin.create(
+      context((m) => reporter.message(`${chosen.plugin.name}: ${m}`)),
+    );
     for (const v of verdicts) {
       if (v.action === "run" && !out.isTerminal) print(`will run ${v.inst.id}: ${fmtReasons(v)}`);
     }

@@ -10,31 +10,75 @@ import type { Document, Node as YamlNode } from "yaml";
 import { z } from "zod";
 import * as path from "node:path";
 import { PipelineError } from "./errors.ts";
-import { DEVICES } from "../device/device.ts";
+import { BUILTIN_EXECUTORS } from "./builtin_executors.ts";
+import { ANY_DEVICE, type DeviceOption, type ExecutorPlugin } from "./executor_plugin.ts";
 import type { Planner } from "./planner.ts";
 
 /** The engine's settings from the `run:` section (command-line flags override them). */
 export interface RunSettings {
   /** Concurrent instances in the local pool. */
   jobs: number;
-  /** Execution device handed to stages (not part of keys). */
+  /** Execution device handed to stages (not part of keys); validated by the device option. */
   device: string;
-  /** `local` runs each instance in its own process; `inprocess` is for tests and benchmarks. */
-  executor: "local" | "inprocess" | "slurm";
+  /** Name of a registered executor plug-in (default: the first registered, `local`). */
+  executor: string;
   /** Store directory, relative to the config file's folder unless absolute. */
   store: string;
-  /** Settings of the Slurm executor, validated by lib/cluster/options.ts (docs/cluster.md). */
-  slurm?: Record<string, unknown>;
+  /**
+   * The executors' own sections as written (`run.slurm:` → `sections.slurm`), checked here only
+   * for being mappings; each plug-in's schema validates its section when it is used.
+   */
+  sections: Record<string, Record<string, unknown>>;
 }
 
-/** Schema of the `run:` section. */
-export const runSchema: z.ZodType<Partial<RunSettings>> = z.strictObject({
-  jobs: z.number().int().positive().optional(),
-  device: z.enum(DEVICES).optional(),
-  executor: z.enum(["local", "inprocess", "slurm"]).optional(),
-  store: z.string().min(1).optional(),
-  slurm: z.record(z.string(), z.unknown()).optional(),
-});
+/** The executors and the device option a config is read with (default: the engine's own). */
+export interface ConfigPlugins {
+  // deno-lint-ignore no-explicit-any
+  executors?: readonly ExecutorPlugin<any>[];
+  device?: DeviceOption;
+}
+
+/** Schema of the `run:` section for the registered executors and device option. */
+export function runSchemaFor(plugins: ConfigPlugins = {}): z.ZodType {
+  const executors = plugins.executors ?? BUILTIN_EXECUTORS;
+  const choices = plugins.device?.choices;
+  const names = executors.map((e) => e.name);
+  const sections: Record<string, z.ZodType> = {};
+  for (const e of executors) {
+    if (e.section) sections[e.name] = z.record(z.string(), z.unknown()).optional();
+  }
+  return z.strictObject({
+    jobs: z.number().int().positive().optional(),
+    device:
+      (choices && choices.length > 0 ? z.enum(choices as [string, ...string[]]) : z.string().min(1))
+        .optional(),
+    executor: z.enum(names as [string, ...string[]]).optional(),
+    store: z.string().min(1).optional(),
+    ...sections,
+  });
+}
+
+/**
+ * Validates one section against a schema; every problem (at most 10) is reported as
+ * `file:line:col: run.slurm.stages.train.time: what is wrong`.
+ * @param prefix the section's config path, e.g. `["run", "slurm"]`.
+ * @throws PipelineError listing the problems.
+ */
+export function validateSection<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+  prefix: (string | number)[],
+  locate: (p: (string | number)[]) => string,
+): T {
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.slice(0, 10).map((issue) => {
+    const { path: p, text } = describeIssue(issue, raw, schema);
+    const full = [...prefix, ...p.map((s) => typeof s === "number" ? s : String(s))];
+    return `${locate(full)}: ${formatPath(full)}: ${text}`;
+  });
+  throw new PipelineError(lines.join("\n"));
+}
 
 /** A loaded, validated config file. */
 export interface LoadedConfig<E = unknown> {
@@ -186,7 +230,11 @@ function yamlKeyAt(doc: Document, p: readonly PropertyKey[]): YamlNode | undefin
  * Reads and validates a config file. Throws a PipelineError naming `file:line:col` and the key
  * for malformed YAML, unknown keys and wrong types.
  */
-export function loadConfig<E>(file: string, planner: Planner<E>): LoadedConfig<E> {
+export function loadConfig<E>(
+  file: string,
+  planner: Planner<E>,
+  plugins: ConfigPlugins = {},
+): LoadedConfig<E> {
   const abs = path.resolve(file);
   const shown = path.relative(Deno.cwd(), abs) || abs;
   let text: string;
@@ -219,7 +267,10 @@ export function loadConfig<E>(file: string, planner: Planner<E>): LoadedConfig<E
       }`,
     );
   }
-  const top = z.strictObject({ run: runSchema.optional(), experiment: planner.schema });
+  const top = z.strictObject({
+    run: runSchemaFor(plugins).optional(),
+    experiment: planner.schema,
+  });
   const parsed = top.safeParse(data);
   if (!parsed.success) {
     const lines = parsed.error.issues.slice(0, 10).map((issue) => {
@@ -231,16 +282,37 @@ export function loadConfig<E>(file: string, planner: Planner<E>): LoadedConfig<E
     });
     throw new PipelineError(lines.join("\n"));
   }
-  const r = parsed.data.run ?? {};
+  const r = (parsed.data.run ?? {}) as Record<string, unknown> & {
+    jobs?: number;
+    device?: string;
+    executor?: string;
+    store?: string;
+  };
+  const device = plugins.device ?? ANY_DEVICE;
+  if (r.device !== undefined && !device.choices) {
+    const where = `${locate(["run", "device"])}: run.device`;
+    try {
+      r.device = device.parse(r.device, where);
+    } catch (e) {
+      throw new PipelineError((e as Error).message);
+    }
+  }
+  const executors = plugins.executors ?? BUILTIN_EXECUTORS;
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const e of executors) {
+    if (e.section && r[e.name] !== undefined) {
+      sections[e.name] = r[e.name] as Record<string, unknown>;
+    }
+  }
   return {
     file: abs,
     root: path.dirname(abs),
     run: {
       jobs: r.jobs ?? Math.max(1, navigator.hardwareConcurrency || 1),
-      device: r.device ?? "cpu",
-      executor: r.executor ?? "local",
+      device: r.device ?? device.default,
+      executor: r.executor ?? executors[0].name,
       store: r.store ?? ".idim/store",
-      slurm: r.slurm,
+      sections,
     },
     experiment: parsed.data.experiment as E,
     locate,

@@ -2,8 +2,8 @@
 // search) through the Slurm executor, against the same instances run by the local pool.
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { resolveSlurmOptions } from "../../lib/cluster/options.ts";
-import { SlurmExecutor } from "../../lib/cluster/slurm_executor.ts";
+import { resolveSlurmOptions } from "../../executors/slurm.ts";
+import { SlurmExecutor } from "../../executors/slurm_executor.ts";
 import { buildDag } from "../../lib/pipeline/dag.ts";
 import { type Executor, LocalExecutor } from "../../lib/pipeline/executor.ts";
 import type { PlannedRef } from "../../lib/pipeline/planner.ts";

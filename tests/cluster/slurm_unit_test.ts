@@ -5,15 +5,12 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { z } from "zod";
 import { journalPath, outputPath, readStatus, statusPath } from "../../lib/cluster/job_files.ts";
-import {
-  parseMemoryMiB,
-  parseTimeMinutes,
-  placementFor,
-  resolveSlurmOptions,
-} from "../../lib/cluster/options.ts";
+import { parseMemoryMiB, parseTimeMinutes, placementFor } from "../../lib/cluster/options.ts";
+import { executors } from "../../executors/mod.ts";
+import { resolveSlurmOptions } from "../../executors/slurm.ts";
 import { KEY_PLACEHOLDER, renderBatchScript } from "../../lib/cluster/sbatch_script.ts";
 import { type CommandRunner, SlurmCli } from "../../lib/cluster/slurm_cli.ts";
-import { SlurmExecutor } from "../../lib/cluster/slurm_executor.ts";
+import { SlurmExecutor } from "../../executors/slurm_executor.ts";
 import { describeEnd, jobPhase, parseScontrolJobs } from "../../lib/cluster/slurm_state.ts";
 import { loadConfig } from "../../lib/pipeline/config.ts";
 import { PipelineError } from "../../lib/pipeline/errors.ts";
@@ -40,9 +37,9 @@ Deno.test("a bad run.slurm section is reported with file, line and key", () => {
       file,
       "run:\n  slurm:\n    partition: gpu\n    stages:\n      train:\n        time: soon\n        cpu: 4\nexperiment: {}\n",
     );
-    const cfg = loadConfig(file, { schema: z.any(), plan: () => [] });
+    const cfg = loadConfig(file, { schema: z.any(), plan: () => [] }, { executors });
     assert.throws(
-      () => resolveSlurmOptions(cfg.run.slurm, {}, cfg.locate),
+      () => resolveSlurmOptions(cfg.run.sections.slurm, {}, cfg.locate),
       (e: unknown) => {
         assert.ok(e instanceof PipelineError);
         assert.match(

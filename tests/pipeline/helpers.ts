@@ -7,12 +7,13 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { executors } from "../../executors/mod.ts";
 import { main } from "../../lib/pipeline/cli.ts";
 import type { Output } from "../../lib/pipeline/progress.ts";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURE = path.join(REPO, "tests/pipeline/fixtures/project");
-const LIB_URL = new URL("../../lib/pipeline/", import.meta.url).href;
+const REPO_URL = new URL("../../", import.meta.url).href;
 
 /** A result of one CLI invocation. */
 export interface CliResult {
@@ -58,6 +59,7 @@ export class TestProject {
       const code = await main(args, {
         planner,
         stages: mod.stages,
+        executors,
         defaultConfig: "pipeline.yaml",
         stdout,
         stderr: (t) => (err += t + "\n"),
@@ -100,8 +102,8 @@ function copyTree(src: string, dest: string): void {
     if (e.isDirectory) copyTree(s, d);
     else {
       const text = Deno.readTextFileSync(s).replace(
-        /(["'])(?:\.\.\/)+lib\/pipeline\//g,
-        `$1${LIB_URL}`,
+        /(["'])(?:\.\.\/)+(lib\/pipeline\/|executors\/)/g,
+        `$1${REPO_URL}$2`,
       );
       Deno.writeTextFileSync(d, text);
     }

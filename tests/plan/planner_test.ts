@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { executors } from "../../executors/mod.ts";
+import { DEVICE_OPTION } from "../../lib/device/device.ts";
 import { main } from "../../lib/pipeline/cli.ts";
 import { loadConfig } from "../../lib/pipeline/config.ts";
 import { buildDag } from "../../lib/pipeline/dag.ts";
@@ -14,7 +16,7 @@ import { stages } from "../../stages/mod.ts";
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 function planOf(file: string) {
-  const config = loadConfig(file, idimPlanner);
+  const config = loadConfig(file, idimPlanner, { executors, device: DEVICE_OPTION });
   return buildDag(idimPlanner.plan(config.experiment), stages, { locate: config.locate });
 }
 
@@ -30,6 +32,8 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const code = await main(args, {
     planner: idimPlanner,
     stages,
+    executors,
+    device: DEVICE_OPTION,
     defaultConfig: path.join(REPO, "pipeline.yaml"),
     stdout: { write: (t) => (out += t), isTerminal: false },
     stderr: (t) => (err += t),
@@ -115,7 +119,10 @@ Deno.test("adding one d to the grid adds exactly that point's instances; the res
 });
 
 Deno.test("training settings: method and task sections override experiment.train, run length as a unit", () => {
-  const config = loadConfig(path.join(REPO, "experiments/paper.yaml"), idimPlanner);
+  const config = loadConfig(path.join(REPO, "experiments/paper.yaml"), idimPlanner, {
+    executors,
+    device: DEVICE_OPTION,
+  });
   const plan = new IdimPlan(config.experiment);
   // paper.yaml: train has no steps; each task gives epochs; did overrides weight decay and dropout.
   const did = plan.settings("did", "mrpc");

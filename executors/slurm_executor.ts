@@ -1,6 +1,7 @@
 /**
- * The Slurm executor: runs each ready stage instance as a Slurm batch job, behind the core's
- * `Executor` interface. Instances handed over together (a wave of a sweep) that share a stage
+ * The Slurm executor: runs each ready stage instance as a Slurm batch job, behind the engine's
+ * `Executor` interface (it reaches the engine only through `lib/pipeline/executor_plugin.ts`;
+ * the Slurm logic it drives lives in `lib/cluster/`). Instances handed over together (a wave of a sweep) that share a stage
  * kind and placement become one job array. Every job runs the core's instance process
  * (`run_instance.ts --store <store> --key <key>`), so stages know nothing of Slurm and the
  * store's atomic commit applies on the cluster too.
@@ -20,16 +21,17 @@
  */
 import * as path from "node:path";
 import {
+  EVENT_PREFIX,
   type Executor,
   instanceCommand,
+  instanceLogPath,
+  type InstanceResult,
+  readInstanceResult,
   type Task,
   type TaskEvents,
   type TaskOutcome,
-} from "../pipeline/executor.ts";
-import { type InstanceResult, resultPath } from "../pipeline/instance_exec.ts";
-import { EVENT_PREFIX } from "../pipeline/run_instance.ts";
-import { Store } from "../pipeline/store.ts";
-import { writeFileAtomic } from "../pipeline/fsutil.ts";
+  writeFileAtomic,
+} from "../lib/pipeline/executor_plugin.ts";
 import {
   type JobStatus,
   outputPath,
@@ -42,11 +44,15 @@ import {
   tailLines,
   tryRemove,
   writeJournal,
-} from "./job_files.ts";
-import { type JobPlacement, placementFor, type SlurmOptions } from "./options.ts";
-import { type BatchSpec, KEY_PLACEHOLDER, renderBatchScript } from "./sbatch_script.ts";
-import { SlurmCli } from "./slurm_cli.ts";
-import { describeEnd, type JobInfo, jobPhase } from "./slurm_state.ts";
+} from "../lib/cluster/job_files.ts";
+import { type JobPlacement, placementFor, type SlurmOptions } from "../lib/cluster/options.ts";
+import {
+  type BatchSpec,
+  KEY_PLACEHOLDER,
+  renderBatchScript,
+} from "../lib/cluster/sbatch_script.ts";
+import { SlurmCli } from "../lib/cluster/slurm_cli.ts";
+import { describeEnd, type JobInfo, jobPhase } from "../lib/cluster/slurm_state.ts";
 
 /** A task the executor is responsible for, from hand-over to outcome. */
 interface Tracked {
@@ -510,11 +516,7 @@ export class SlurmExecutor implements Executor {
   }
 
   #readResult(t: Tracked): InstanceResult | undefined {
-    try {
-      return JSON.parse(Deno.readTextFileSync(resultPath(new Store(t.task.storePath), t.task.key)));
-    } catch {
-      return undefined;
-    }
+    return readInstanceResult(t.task.storePath, t.task.key);
   }
 
   #seconds(t: Tracked, st?: JobStatus): number {
@@ -528,14 +530,14 @@ export class SlurmExecutor implements Executor {
     result: InstanceResult | undefined,
     st?: JobStatus,
   ): TaskOutcome {
-    const store = new Store(t.task.storePath);
+    const logFile = instanceLogPath(t.task.storePath, t.task.key);
     const lines = [`Slurm job ${t.job} failed: ${why}`];
-    const logTail = tailLines(store.logPath(t.task.key), TAIL_LINES);
+    const logTail = tailLines(logFile, TAIL_LINES);
     const outFile = outputPath(t.task.storePath, t.task.key, t.job!);
     const outTail = tailLines(outFile, TAIL_LINES);
     if (logTail.length > 0) {
       lines.push(
-        `  last lines of ${store.logPath(t.task.key)}:`,
+        `  last lines of ${logFile}:`,
         ...logTail.map((l) => `  | ${l}`),
       );
     }

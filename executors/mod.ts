@@ -1,0 +1,17 @@
+/**
+ * The executors this project offers (`--executor`, `run.executor`), in the order the usage text
+ * lists them; the first is the default. `pipeline.ts` hands them to the engine's `main`.
+ *
+ * @module
+ */
+import { inprocessExecutor, localExecutor } from "../lib/pipeline/builtin_executors.ts";
+import type { ExecutorPlugin } from "../lib/pipeline/executor_plugin.ts";
+import { slurmExecutor } from "./slurm.ts";
+
+/** Every registered executor plug-in. */
+// deno-lint-ignore no-explicit-any
+export const executors: readonly ExecutorPlugin<any>[] = [
+  localExecutor,
+  inprocessExecutor,
+  slurmExecutor,
+];

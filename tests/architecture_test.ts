@@ -1,0 +1,134 @@
+/**
+ * The folder layering, checked on the import statements of every module under `lib/`:
+ *
+ * (a) the generic engine `lib/pipeline/` is imported only by itself and by the planner
+ *     (`lib/plan/`); the project's plug-ins (`stages/`, `executors/`) sit outside `lib/`;
+ * (b) the engine imports neither the Slurm code (`lib/cluster/`) nor the devices (`lib/device/`):
+ *     executors and the device option reach it as plug-ins registered by `pipeline.ts`.
+ *
+ * A violation is printed as `file imports target`.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Modules that still import `lib/pipeline/` against rule (a). Other branches are removing these
+ * (the stage context gives them what they take from the engine); delete an entry once its file
+ * no longer needs it. Only `lib/train/`, `lib/threshold/` and `lib/pretrain/` may appear here:
+ * `lib/cluster/` and `lib/device/` must never need an entry.
+ */
+const ALLOWED_PIPELINE_IMPORTERS = new Set([
+  "lib/train/run_stage.ts", // canonical.ts, stage.ts
+  "lib/train/estimate.ts", // stage.ts
+  "lib/train/sub_runner.ts", // dag, fsutil, instance_exec, stage, state, store (nested runs)
+  "lib/train/run_config.ts", // stage.ts
+  "lib/threshold/sweep_params.ts", // stage.ts
+  "lib/pretrain/state.ts", // canonical.ts, stage.ts
+]);
+
+/** Every .ts file under a folder, repo-relative with `/` separators. */
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(path.join(REPO, dir))) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...tsFiles(rel));
+    else if (e.isFile && e.name.endsWith(".ts")) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** The module specifiers a source imports or re-exports (static and dynamic), comments aside. */
+export function importSpecifiers(source: string): string[] {
+  const code = source
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .split("\n")
+    .filter((l) => !l.trimStart().startsWith("//"))
+    .join("\n");
+  const specs: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^;"']*?\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]);
+  return specs;
+}
+
+/** The repo-relative targets of a file's relative imports (bare and URL imports are skipped). */
+function importTargets(file: string): string[] {
+  const source = Deno.readTextFileSync(path.join(REPO, file));
+  return importSpecifiers(source)
+    .filter((s) => s.startsWith("."))
+    .map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(file), s)));
+}
+
+const under = (file: string, dir: string) => file.startsWith(`${dir}/`);
+
+/** The violations of rules (a) and (b) in `lib/`, as `file imports target`. */
+function violations(): { a: string[]; b: string[] } {
+  const a: string[] = [];
+  const b: string[] = [];
+  for (const file of tsFiles("lib")) {
+    for (const target of importTargets(file)) {
+      if (
+        under(target, "lib/pipeline") && !under(file, "lib/pipeline") &&
+        !under(file, "lib/plan") && !ALLOWED_PIPELINE_IMPORTERS.has(file)
+      ) {
+        a.push(`${file} imports ${target}`);
+      }
+      if (
+        under(file, "lib/pipeline") && (under(target, "lib/cluster") || under(target, "lib/device"))
+      ) {
+        b.push(`${file} imports ${target}`);
+      }
+    }
+  }
+  return { a, b };
+}
+
+Deno.test("import statements are found, type-only, multi-line and dynamic ones too", () => {
+  const src = `/** import { x } from "../nope.ts"; */
+// import { y } from "../nope2.ts";
+import { a } from "./a.ts";
+import type {
+  B,
+  C,
+} from "../b.ts";
+export { d } from "./d.ts";
+export * from "./e.ts";
+import "./f.ts";
+const g = await import("./g.ts");
+`;
+  assert.deepEqual(importSpecifiers(src).sort(), [
+    "../b.ts",
+    "./a.ts",
+    "./d.ts",
+    "./e.ts",
+    "./f.ts",
+    "./g.ts",
+  ]);
+});
+
+Deno.test("the allow-list names only modules outside the engine's plug-in boundaries", () => {
+  for (const f of ALLOWED_PIPELINE_IMPORTERS) {
+    assert.ok(
+      under(f, "lib/train") || under(f, "lib/threshold") || under(f, "lib/pretrain"),
+      `${f} may not be allow-listed`,
+    );
+  }
+});
+
+Deno.test("only lib/plan/ (and the allow-listed modules) import lib/pipeline/ from lib/", () => {
+  const { a } = violations();
+  if (a.length > 0) console.error(a.join("\n"));
+  assert.deepEqual(a, [], `modules under lib/ importing lib/pipeline/:\n${a.join("\n")}`);
+});
+
+Deno.test("lib/pipeline/ imports neither lib/cluster/ nor lib/device/", () => {
+  const { b } = violations();
+  if (b.length > 0) console.error(b.join("\n"));
+  assert.deepEqual(b, [], `engine modules importing Slurm or device code:\n${b.join("\n")}`);
+});
