@@ -186,8 +186,16 @@ function localProblem(dir: string): string | undefined {
   return undefined;
 }
 
-/** Architectures known before anything runs: pretrained models, and readable local ones. */
-function architectures(exp: Experiment, ctx: ValidationContext, out: Problem[]) {
+/**
+ * Architectures known before anything runs: pretrained models, and the readable local ones
+ * among `used` (an unused local model is never read, so its folder is not checked).
+ */
+function architectures(
+  exp: Experiment,
+  used: Set<string>,
+  ctx: ValidationContext,
+  out: Problem[],
+): Map<string, EncoderConfig> {
   const archs = new Map<string, EncoderConfig>();
   for (const [name, spec] of Object.entries(exp.models)) {
     if (spec.source === "pretrain") {
@@ -197,7 +205,7 @@ function architectures(exp: Experiment, ctx: ValidationContext, out: Problem[]) 
       const chain = [...pretrainChain(name, spec).values()];
       const p = pretrainParamsSchema.parse(chain[chain.length - 1].params);
       archs.set(name, pretrainConfig(p, spec.vocab_size ?? VOCAB_MAX));
-    } else if (spec.source === "local" && ctx.root !== undefined) {
+    } else if (spec.source === "local" && ctx.root !== undefined && used.has(name)) {
       const dir = localModelDir(spec, ctx.root);
       const problem = localProblem(dir);
       if (problem) {
@@ -422,9 +430,9 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
       duplicates(spec.checkpoints, ["models", name, "checkpoints"], out);
     }
   }
-  const archs = architectures(exp, ctx, out);
-  loraProblems(exp, out);
   const pairs = pairsOf(exp);
+  const archs = architectures(exp, new Set(pairs.map((p) => p.model)), ctx, out);
+  loraProblems(exp, out);
   for (const pair of pairs) {
     const c = archs.get(pair.model);
     if (c) sizeProblems(exp, pair, c, out);
