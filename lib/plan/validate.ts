@@ -4,7 +4,7 @@
  * it, never a failed run.
  *
  * - duplicates: seeds, set names, the models / tasks / methods of a set or of the pretraining
- *   effect, checkpoints, LoRA targets (grid and lr values: the schema);
+ *   effect, checkpoints, d / r grid values, lr values, LoRA targets;
  * - a pretrained model's architecture through the `pretrain` stage's own parameter rules (heads
  *   divide hidden, seq ≤ max_position, bounds), its vocabulary within the embedded tokenizer's;
  * - sequence length: a task's `max_length` within the position embeddings of every model
@@ -13,9 +13,9 @@
  *   LoRA r at most the smaller side of each target Linear, every LoRA target naming a Linear;
  * - data: a known dataset, `n_train` / `n_select` / `n_report` within its size, a batch within
  *   4096 and the training set;
- * - local models: the folder exists and holds config.json and model.safetensors (only when the
- *   config file's folder is known, i.e. at plan time); its config.json then gives the checks
- *   above their architecture.
+ * - used local models: the folder exists and holds config.json, tokenizer.json and
+ *   model.safetensors (checked at plan time, when the config file's folder is known); its
+ *   config.json then gives the checks above their architecture.
  *
  * The architecture of a Hub model is unknown until it is downloaded: its checks are left to the
  * stages' run-time errors.
@@ -56,6 +56,8 @@ export interface ValidationContext {
 
 /** Largest batch accepted (the `pretrain` stage's bound too). */
 export const MAX_BATCH = 4096;
+/** A model's name, which names its artifact (`models/<name>`: the model stages' rule). */
+const MODEL_NAME = /^[A-Za-z0-9._-]+$/;
 /** Bounds of the embedded tokenizer's vocabulary (bert-base-uncased has 30,522 tokens). */
 const VOCAB_MIN = 64;
 const VOCAB_MAX = 30522;
@@ -169,9 +171,7 @@ function pretrainProblems(
   };
   for (const issue of parsed.error.issues) {
     const key = String(issue.path[0]);
-    const message = key === "name"
-      ? "a model pretrained by the pipeline is named with letters, digits, '.', '_' or '-'"
-      : issue.message.replace(/^Too (small|big): expected number to be /, "must be ");
+    const message = issue.message.replace(/^Too (small|big): expected number to be /, "must be ");
     out.push({ path: keyOf[key] ?? [...at, key], message });
   }
 }
@@ -180,7 +180,8 @@ function pretrainProblems(
 function localProblem(dir: string): string | undefined {
   if (!existsSync(dir)) return `folder ${dir} does not exist`;
   if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
-  for (const f of ["config.json", "model.safetensors"]) {
+  // What `download-model` reads from a local folder (its default tokenizerFiles).
+  for (const f of ["config.json", "tokenizer.json", "model.safetensors"]) {
     if (!existsSync(path.join(dir, f))) return `folder ${dir} has no ${f}`;
   }
   return undefined;
@@ -426,6 +427,12 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
     duplicates(exp.pretraining_effect.methods, ["pretraining_effect", "methods"], out);
   }
   for (const [name, spec] of Object.entries(exp.models)) {
+    if (!MODEL_NAME.test(name)) {
+      out.push({
+        path: ["models", name],
+        message: `"${name}" names the model's artifact: use letters, digits, '.', '_' or '-'`,
+      });
+    }
     if (spec.source === "pretrain") {
       duplicates(spec.checkpoints, ["models", name, "checkpoints"], out);
     }

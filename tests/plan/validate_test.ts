@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../lib/pipeline/cli.ts";
+import { loadConfig } from "../../lib/pipeline/config.ts";
 import { idimPlanner } from "../../lib/plan/idim_planner.ts";
 import { stages } from "../../stages/mod.ts";
 
@@ -243,6 +244,35 @@ Deno.test("a local model's config.json bounds max_length like a pretrained model
       Deno.mkdirSync(path.join(dir, "mine"));
       Deno.writeTextFileSync(path.join(dir, "mine/config.json"), JSON.stringify(config));
       Deno.writeTextFileSync(path.join(dir, "mine/model.safetensors"), "");
+      Deno.writeTextFileSync(path.join(dir, "mine/tokenizer.json"), "{}");
     },
   );
+});
+
+Deno.test("a local model's relative path is planned from the config file's folder", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = path.join(dir, "ok.yaml");
+    Deno.writeTextFileSync(file, withLocalModel("mine")(BASE));
+    Deno.mkdirSync(path.join(dir, "mine"));
+    Deno.writeTextFileSync(
+      path.join(dir, "mine/config.json"),
+      JSON.stringify({
+        model_type: "bert",
+        vocab_size: 100,
+        hidden_size: 16,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        intermediate_size: 32,
+        max_position_embeddings: 512,
+      }),
+    );
+    Deno.writeTextFileSync(path.join(dir, "mine/model.safetensors"), "");
+    Deno.writeTextFileSync(path.join(dir, "mine/tokenizer.json"), "{}");
+    const config = loadConfig(file, idimPlanner);
+    const refs = JSON.stringify(idimPlanner.plan(config.experiment, { root: config.root }));
+    assert.ok(refs.includes(`"path":${JSON.stringify(path.join(dir, "mine"))}`));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
