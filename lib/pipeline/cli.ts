@@ -190,7 +190,7 @@ function load(p: Parsed, opts: MainOptions): Loaded {
   });
   let refs;
   try {
-    refs = opts.planner.plan(config.experiment);
+    refs = opts.planner.plan(config.experiment, { root: config.root });
   } catch (e) {
     if (e instanceof PipelineError) throw e;
     if (e instanceof PlanError) {

@@ -16,12 +16,18 @@ export interface PlannedRef extends InstanceRef {
   origin?: (string | number)[];
 }
 
+/** What the engine tells a planner about the config file it plans. */
+export interface PlanContext {
+  /** The config file's folder: relative paths in the `experiment:` section resolve against it. */
+  root: string;
+}
+
 /** Expands a validated `experiment:` section into the root instances of the DAG. */
 export interface Planner<E = unknown> {
   /** Schema of the `experiment:` section (use strict objects: unknown keys are errors). */
   schema: z.ZodType<E>;
   /** The root instances; their inputs are expanded recursively by the engine. */
-  plan(experiment: E): PlannedRef[];
+  plan(experiment: E, context?: PlanContext): PlannedRef[];
 }
 
 /**

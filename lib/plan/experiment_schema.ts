@@ -8,12 +8,10 @@
 import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
-const lrGrid = z.array(z.number().positive()).min(1).refine((a) => new Set(a).size === a.length, {
-  message: "learning rates must be distinct",
-});
-const sizeGrid = z.array(positiveInt).min(1).refine((a) => new Set(a).size === a.length, {
-  message: "grid values must be distinct",
-});
+/** A grid of learning rates (each value once: lib/plan/validate.ts locates a repeat). */
+const lrGrid = z.array(z.number().positive()).min(1);
+/** A grid of d or r (each value once: lib/plan/validate.ts locates a repeat). */
+const sizeGrid = z.array(positiveInt).min(1);
 
 /** Training settings; each method section may override any of them. */
 export const trainSettingsSchema = z.strictObject({

@@ -9,7 +9,6 @@
 import { PlanError, type PlannedRef, type Planner } from "../pipeline/planner.ts";
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
 import YAML from "yaml";
-import { taskSpec } from "../data/tasks.ts";
 import type { ProvenanceParams } from "../report/provenance_params.ts";
 import { EVAL_POLICY } from "../train/select.ts";
 import {
@@ -19,6 +18,13 @@ import {
   TRAIN_DEFAULTS,
   type TrainSettings,
 } from "./experiment_schema.ts";
+import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
+import { numLabels } from "./task_facts.ts";
+import { experimentProblems, type ValidationContext, valueAt } from "./validate.ts";
+import { describeValue } from "../pipeline/config.ts";
+
+export { modelRefs, type PlannedModel, pretrainChain } from "./model_refs.ts";
+export { numLabels } from "./task_facts.ts";
 
 type Sweep = "did" | "said" | "lora";
 
@@ -29,93 +35,10 @@ const SETTING_KEYS = new Set([
   "epochs",
   "checkpoint_every",
 ]);
-type Params = Record<string, Json>;
-
-/** Drops `undefined` values so references hash the same however they were written. */
-function clean(o: Record<string, Json | undefined>): Params {
-  const out: Params = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
-/** A model the sweeps fine-tune: its display name, instance and pretraining steps. */
-export interface PlannedModel {
-  name: string;
-  ref: InstanceRef;
-  pretrainSteps?: number;
-}
-
-/** The embedded tokenizer instance of a pretrained model. */
-function embeddedTokenizerRef(vocabSize: number | null): InstanceRef {
-  return { kind: "embedded-tokenizer", params: { vocab_size: vocabSize } };
-}
-
-/** The pretraining checkpoints of a pretrained model, chained so each continues the last. */
-export function pretrainChain(name: string, spec: Extract<ModelSpec, { source: "pretrain" }>) {
-  const steps = [...new Set(spec.checkpoints)].sort((a, b) => a - b);
-  const last = steps[steps.length - 1];
-  const refs = new Map<number, InstanceRef>();
-  let from: InstanceRef | undefined;
-  for (const s of steps) {
-    const ref: InstanceRef = {
-      kind: "pretrain",
-      params: clean({
-        name,
-        tokenizer: embeddedTokenizerRef(spec.vocab_size) as unknown as Json,
-        hidden: spec.hidden,
-        layers: spec.layers,
-        heads: spec.heads,
-        intermediate: spec.intermediate,
-        max_position: spec.max_position,
-        batch: spec.batch,
-        seq: spec.seq,
-        lr: spec.lr,
-        schedule_steps: last,
-        max_sentences: spec.max_sentences,
-        seed: spec.seed,
-        steps: s,
-        from: from as unknown as Json,
-      }),
-    };
-    refs.set(s, ref);
-    from = ref;
-  }
-  return refs;
-}
-
-/** The model instance(s) of one configured model: one per used checkpoint when pretrained. */
-export function modelRefs(name: string, spec: ModelSpec): Map<number | null, PlannedModel> {
-  if (spec.source === "hub") {
-    return new Map([[null, {
-      name,
-      ref: {
-        kind: "download-model",
-        params: clean({
-          name,
-          source: "hub",
-          repo: spec.repo,
-          revision: spec.revision,
-          tokenizerFiles: spec.tokenizer_files,
-        }),
-      },
-    }]]);
-  }
-  if (spec.source === "local") {
-    return new Map([[null, {
-      name,
-      ref: { kind: "download-model", params: { name, source: "local", path: spec.path } },
-    }]]);
-  }
-  const out = new Map<number | null, PlannedModel>();
-  for (const [steps, ref] of pretrainChain(name, spec)) {
-    out.set(steps, { name: `${name}@${steps}`, ref, pretrainSteps: steps });
-  }
-  return out;
-}
 
 /** The checkpoint of a model that the main sweeps use. */
-function mainModel(name: string, spec: ModelSpec): PlannedModel {
-  const refs = modelRefs(name, spec);
+function mainModel(name: string, spec: ModelSpec, root?: string): PlannedModel {
+  const refs = modelRefs(name, spec, root);
   if (spec.source !== "pretrain") return refs.get(null)!;
   const steps = spec.use_checkpoint ?? Math.max(...spec.checkpoints);
   const m = refs.get(steps);
@@ -128,17 +51,15 @@ function mainModel(name: string, spec: ModelSpec): PlannedModel {
   return m;
 }
 
-/** Number of labels of a configured task. */
-export function numLabels(dataset: string, labels?: string): number {
-  const spec = taskSpec(dataset);
-  if (spec.source === "hub") return spec.labelNames.length;
-  if (dataset === "brown-genre") return labels === "coarse4" ? 4 : 15;
-  return 2;
-}
-
 /** Plans the experiment. */
 export class IdimPlan {
-  constructor(readonly exp: Experiment) {}
+  /** `root`: the config file's folder, against which a local model's relative path resolves. */
+  constructor(readonly exp: Experiment, readonly root?: string) {}
+
+  /** What plan-time validation needs: the settings, and the config folder when known. */
+  validationContext(): ValidationContext {
+    return { settings: (m, t) => this.settings(m, t), root: this.root };
+  }
 
   /** Settings for a method on a task: defaults < train < method section < task.train. */
   settings(method: "full" | Sweep, task: string): TrainSettings {
@@ -323,7 +244,12 @@ export class IdimPlan {
             throw new PlanError(["sets", i, "tasks"], `unknown task "${task}"`);
           }
           for (const method of methods) {
-            out.push({ model: mainModel(name, spec), task, method, origin: ["sets", i] });
+            out.push({
+              model: mainModel(name, spec, this.root),
+              task,
+              method,
+              origin: ["sets", i],
+            });
           }
         }
       }
@@ -348,7 +274,7 @@ export class IdimPlan {
           );
         }
       }
-      for (const model of modelRefs(effect.model, spec).values()) {
+      for (const model of modelRefs(effect.model, spec, this.root).values()) {
         for (const task of effect.tasks) {
           if (!this.exp.tasks[task]) {
             throw new PlanError(["pretraining_effect", "tasks"], `unknown task "${task}"`);
@@ -403,8 +329,15 @@ export class IdimPlan {
     };
   }
 
-  /** The report instance: the DAG's root. */
+  /** The report instance: the DAG's root. Throws a PlanError for an invalid experiment. */
   plan(): PlannedRef[] {
+    const problem = experimentProblems(this.exp, this.validationContext())[0];
+    if (problem) {
+      throw new PlanError(
+        problem.path,
+        `${problem.message}, got ${describeValue(valueAt(this.exp, problem.path))}`,
+      );
+    }
     const thresholds: InstanceRef[] = [];
     const points: InstanceRef[] = [];
     const pointKeys = new Set<string>();
@@ -444,6 +377,12 @@ export class IdimPlan {
 
 /** The planner `pipeline.ts` hands to the engine. */
 export const idimPlanner: Planner<Experiment> = {
-  schema: experimentSchema,
-  plan: (exp) => new IdimPlan(exp).plan(),
+  // The cross-field rules run on a schema-valid section, each issue at the key at fault; local
+  // model folders are checked by plan(), which knows the config file's folder.
+  schema: experimentSchema.superRefine((exp, ctx) => {
+    for (const p of experimentProblems(exp, new IdimPlan(exp).validationContext())) {
+      ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    }
+  }),
+  plan: (exp, context) => new IdimPlan(exp, context?.root).plan(),
 };
