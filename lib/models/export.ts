@@ -40,7 +40,7 @@ import { encoder, encoderInputs } from "./encoder.ts";
 import { FastfoodFile } from "./fastfood.ts";
 import { mlmHead, seqClsHead } from "./heads.ts";
 import { estimateMemory, formatBytes, type MemoryEstimate } from "./memory.ts";
-import { reshape, softmaxCrossEntropy } from "./ops.ts";
+import { cast, equal, reduceSum, reshape, softmaxCrossEntropy } from "./ops.ts";
 import {
   type ModelContext,
   modelContext,
@@ -54,6 +54,9 @@ import { lora } from "./parameterize/lora.ts";
 import { said } from "./parameterize/said.ts";
 import { encoderParams, mlmHeadParams, numel } from "./params.ts";
 import { readWeightsIndex, WEIGHTS_BIN } from "./weights_file.ts";
+
+/** The label of an MLM slot that is not scored (SoftmaxCrossEntropyLoss `ignore_index`). */
+export const MLM_IGNORE_INDEX = -100;
 
 /** What to export. */
 export interface ExportOptions {
@@ -189,6 +192,31 @@ function buildForward(
   return { g, inputs, logits, batchInputs };
 }
 
+/** The MLM loss over the gathered positions (−100 labels ignored) and the `labels` input. */
+function mlmLoss(b: Built, vocabSize: number, o: ExportOptions): { loss: Tensor; labels: Tensor } {
+  const labels = b.g.input("labels", "int64", [o.batch, o.maskedPositions ?? 1]);
+  const loss = softmaxCrossEntropy(reshape(b.logits, [-1, vocabSize]), reshape(labels, [-1]), {
+    ignoreIndex: MLM_IGNORE_INDEX,
+  });
+  return { loss, labels };
+}
+
+/**
+ * The MLM evaluation outputs: `loss` and `correct`, the number of masked positions whose argmax
+ * is the label (float32). The logits [B, P, vocab] stay inside the graph.
+ */
+function mlmScores(b: Built, vocabSize: number, o: ExportOptions): Record<string, Tensor> {
+  const { loss, labels } = mlmLoss(b, vocabSize, o);
+  const [pred] = b.g.node({
+    op: "ArgMax",
+    inputs: [b.logits],
+    outputs: [{ dtype: "int64", shape: [o.batch, o.maskedPositions ?? 1] }],
+    attrs: { axis: 2, keepdims: 0 },
+    noGradReason: "ArgMax of the MLM logits (accuracy only)",
+  });
+  return { loss, correct: reduceSum(cast(equal(pred, labels), "float32")) };
+}
+
 function writeInitState(dir: string, trainables: Trainable[]): void {
   const fd = openSync(join(dir, "init_state.bin.partial"), "w");
   const tensors: Record<string, { shape: number[]; offset: number; length: number }> = {};
@@ -277,31 +305,37 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
     ? new FastfoodFile(join(outDir, "fastfood.bin"), "fastfood.bin")
     : undefined;
   m.store = ffFile;
+  const mlm = o.task === "mlm";
   try {
     // Training graph.
     const tr = buildForward(m, p, trainables, o, true);
-    const labels = o.task === "mlm"
-      ? tr.g.input("labels", "int64", [o.batch, o.maskedPositions ?? 1])
-      : tr.g.input("labels", "int64", [o.batch]);
-    const loss = o.task === "mlm"
-      ? softmaxCrossEntropy(reshape(tr.logits, [-1, m.config.vocabSize]), reshape(labels, [-1]), {
-        ignoreIndex: -100,
-      })
-      : softmaxCrossEntropy(tr.logits, labels);
     const params = trainables.map((t) => tr.inputs.get(t.name)!);
-    const trainSpec = buildTrainGraph(tr.g, {
-      loss,
-      params,
-      optimizer: o.optimizer,
-      extras: { logits: tr.logits },
-      outputGrads: o.outputGrads,
-    });
-    saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    if (mlm) {
+      const { loss } = mlmLoss(tr, m.config.vocabSize, o);
+      const trainSpec = buildTrainGraph(tr.g, {
+        loss,
+        params,
+        optimizer: o.optimizer,
+        outputGrads: o.outputGrads,
+      });
+      saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    } else {
+      const labels = tr.g.input("labels", "int64", [o.batch]);
+      const trainSpec = buildTrainGraph(tr.g, {
+        loss: softmaxCrossEntropy(tr.logits, labels),
+        params,
+        optimizer: o.optimizer,
+        extras: { logits: tr.logits },
+        outputGrads: o.outputGrads,
+      });
+      saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    }
     // Evaluation graph.
     const ev = buildForward(m, p, trainables, o, false);
-    const evalSpec = buildEvalGraph(ev.g, trainables.map((t) => ev.inputs.get(t.name)!), {
-      logits: ev.logits,
-    });
+    const evParams = trainables.map((t) => ev.inputs.get(t.name)!);
+    const evalSpec = mlm
+      ? buildEvalGraph(ev.g, evParams, mlmScores(ev, m.config.vocabSize, o))
+      : buildEvalGraph(ev.g, evParams, { logits: ev.logits });
     saveModel(ev.g, join(outDir, "eval.onnx"), evalSpec);
   } finally {
     ffFile?.close();
@@ -347,7 +381,7 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
         "input_ids",
         "attention_mask",
         ...(m.config.typeVocabSize > 1 ? ["token_type_ids"] : []),
-        ...(o.task === "mlm" ? ["masked_positions"] : []),
+        ...(o.task === "mlm" ? ["masked_positions", "labels"] : []),
       ],
     },
     trainable: trainables.map((t) => ({ name: t.name, shape: t.shape })),
