@@ -7,6 +7,11 @@
  *   their Adam moments (`<name>.m`, `<name>.v`), `step`, `lr` (+ schedule inputs); outputs =
  *   `loss`, `<name>.next` for every carried tensor, `grad_norm`, `lr_now`, `logits`.
  * - `eval.onnx` (+ `eval.onnx.json`): the batch without labels and the trainable tensors → `logits`.
+ * - `task: "mlm"` (pretraining; method full, the encoder without pooler plus the MLM head decoded
+ *   at `masked_positions` [B, P]; labels [B, P], −100 = not scored): the training graph outputs
+ *   the loss and carried state but no logits ([B, P, vocab] would be copied out every step), the
+ *   evaluation graph takes the labels too and outputs `loss` and `correct` (masked positions whose
+ *   argmax is the label, float32). `lib/pretrain` trains with them.
  * - `init_state.bin` + `init_state.json`: the initial trainable tensors (z = 0, λ = 1, LoRA A
  *   Kaiming-uniform and B = 0, copies of θ0 for full fine-tuning and the LoRA head), float32,
  *   64-byte aligned, `{tensors: {name: {shape, offset, length}}}`.
