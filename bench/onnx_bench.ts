@@ -20,18 +20,31 @@ import { dirname, join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import * as o from "../lib/onnx/mod.ts";
 import {
-  type EncoderConfig,
-  encoderInputs,
-  encoderLogits,
-  initEncoder,
-} from "../lib/onnx/testing/encoder.ts";
+  classifierGraph,
+  initClassifier,
+  smallBertConfig,
+} from "../lib/models/classifier_graph.ts";
+import type { EncoderConfig } from "../lib/models/config.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
 
-interface BenchConfig extends EncoderConfig {
+interface BenchConfig {
+  vocab: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  layers: number;
+  maxPos: number;
+  classes: number;
+  eps: number;
   batch: number;
   seq: number;
+}
+
+/** The lib/models config of a bench shape. */
+function modelConfig(c: BenchConfig): EncoderConfig {
+  return smallBertConfig({ ...c, labels: c.classes });
 }
 
 function config(layers: number): BenchConfig {
@@ -62,27 +75,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Build the idim training session for `c`; returns a function timing `n` steps. */
 async function idimSession(c: BenchConfig, threads: number) {
   const g = new o.Graph("bench");
-  const p = encoderInputs(g, c);
-  const ids = g.input("ids", "int64", ["B", c.seq]);
-  const mask = g.input("mask", "float32", ["B", c.seq]);
+  const mc = modelConfig(c);
+  const m = classifierGraph(g, mc, { seq: c.seq });
   const labels = g.input("labels", "int64", ["B"]);
-  const loss = o.softmaxCrossEntropy(encoderLogits(g, c, p, ids, mask), labels);
+  const loss = o.softmaxCrossEntropy(m.logits, labels);
+  const params = [...m.params.values()];
   const spec = o.buildTrainGraph(g, {
     loss,
-    params: Object.values(p),
+    params,
     optimizer: { type: "adamw", lr: 1e-4, weightDecay: 0.01 },
   });
-  const sess = await o.TrainSession.create(o.toModelProto(g), spec, initEncoder(c, 1), {
+  const sess = await o.TrainSession.create(o.toModelProto(g), spec, initClassifier(mc, 1), {
     intraOpNumThreads: threads,
   });
   const B = c.batch, S = c.seq;
   const batch = {
-    ids: new ort.Tensor(
+    input_ids: new ort.Tensor(
       "int64",
       BigInt64Array.from({ length: B * S }, (_, i) => BigInt((i * 7919) % c.vocab)),
       [B, S],
     ),
-    mask: new ort.Tensor("float32", new Float32Array(B * S).fill(1), [B, S]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(B * S).fill(1n), [B, S]),
     labels: new ort.Tensor("int64", BigInt64Array.from({ length: B }, (_, i) => BigInt(i % 2)), [
       B,
     ]),
@@ -96,11 +109,8 @@ async function idimSession(c: BenchConfig, threads: number) {
     }
     return times;
   };
-  const params = Object.values(p).reduce(
-    (s, t) => s + (t.shape as number[]).reduce((a, b) => a * b, 1),
-    0,
-  );
-  return { run, release: () => sess.release(), nodes: o.liveNodes(g).length, params };
+  const count = params.reduce((s, t) => s + (t.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  return { run, release: () => sess.release(), nodes: o.liveNodes(g).length, params: count };
 }
 
 async function timeGraph(

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of bench/onnx_bench.ts: step time (forward + backward + AdamW) of the same
-BERT-style encoder classifier idim compiles (lib/onnx/testing/encoder.ts), and a MatMul peak.
+BERT-style encoder classifier idim compiles (lib/models/classifier_graph.ts; idim's also adds
+its single token-type embedding row, a negligible add), and a MatMul peak.
 
 Usage: /usr/bin/python3 bench/torch/bert_step.py '<json config>'
 Prints one JSON line: {"torch": version, "threads": n, "step_ms": [...], "matmul": {...}}.

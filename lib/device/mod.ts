@@ -11,3 +11,4 @@ export * from "./ort_files.ts";
 export * from "./probe.ts";
 export * from "./select.ts";
 export * from "./placement.ts";
+export * from "./session.ts";

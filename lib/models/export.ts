@@ -7,6 +7,11 @@
  *   their Adam moments (`<name>.m`, `<name>.v`), `step`, `lr` (+ schedule inputs); outputs =
  *   `loss`, `<name>.next` for every carried tensor, `grad_norm`, `lr_now`, `logits`.
  * - `eval.onnx` (+ `eval.onnx.json`): the batch without labels and the trainable tensors → `logits`.
+ * - `task: "mlm"` (pretraining; method full, the encoder without pooler plus the MLM head decoded
+ *   at `masked_positions` [B, P]; labels [B, P], −100 = not scored): the training graph outputs
+ *   the loss and carried state but no logits ([B, P, vocab] would be copied out every step), the
+ *   evaluation graph takes the labels too and outputs `loss` and `correct` (masked positions whose
+ *   argmax is the label, float32). `lib/pretrain` trains with them.
  * - `init_state.bin` + `init_state.json`: the initial trainable tensors (z = 0, λ = 1, LoRA A
  *   Kaiming-uniform and B = 0, copies of θ0 for full fine-tuning and the LoRA head), float32,
  *   64-byte aligned, `{tensors: {name: {shape, offset, length}}}`.
@@ -40,7 +45,7 @@ import { encoder, encoderInputs } from "./encoder.ts";
 import { FastfoodFile } from "./fastfood.ts";
 import { mlmHead, seqClsHead } from "./heads.ts";
 import { estimateMemory, formatBytes, type MemoryEstimate } from "./memory.ts";
-import { reshape, softmaxCrossEntropy } from "./ops.ts";
+import { cast, equal, reduceSum, reshape, softmaxCrossEntropy } from "./ops.ts";
 import {
   type ModelContext,
   modelContext,
@@ -54,6 +59,9 @@ import { lora } from "./parameterize/lora.ts";
 import { said } from "./parameterize/said.ts";
 import { encoderParams, mlmHeadParams, numel } from "./params.ts";
 import { readWeightsIndex, WEIGHTS_BIN } from "./weights_file.ts";
+
+/** The label of an MLM slot that is not scored (SoftmaxCrossEntropyLoss `ignore_index`). */
+export const MLM_IGNORE_INDEX = -100;
 
 /** What to export. */
 export interface ExportOptions {
@@ -189,6 +197,31 @@ function buildForward(
   return { g, inputs, logits, batchInputs };
 }
 
+/** The MLM loss over the gathered positions (−100 labels ignored) and the `labels` input. */
+function mlmLoss(b: Built, vocabSize: number, o: ExportOptions): { loss: Tensor; labels: Tensor } {
+  const labels = b.g.input("labels", "int64", [o.batch, o.maskedPositions ?? 1]);
+  const loss = softmaxCrossEntropy(reshape(b.logits, [-1, vocabSize]), reshape(labels, [-1]), {
+    ignoreIndex: MLM_IGNORE_INDEX,
+  });
+  return { loss, labels };
+}
+
+/**
+ * The MLM evaluation outputs: `loss` and `correct`, the number of masked positions whose argmax
+ * is the label (float32). The logits [B, P, vocab] stay inside the graph.
+ */
+function mlmScores(b: Built, vocabSize: number, o: ExportOptions): Record<string, Tensor> {
+  const { loss, labels } = mlmLoss(b, vocabSize, o);
+  const [pred] = b.g.node({
+    op: "ArgMax",
+    inputs: [b.logits],
+    outputs: [{ dtype: "int64", shape: [o.batch, o.maskedPositions ?? 1] }],
+    attrs: { axis: 2, keepdims: 0 },
+    noGradReason: "ArgMax of the MLM logits (accuracy only)",
+  });
+  return { loss, correct: reduceSum(cast(equal(pred, labels), "float32")) };
+}
+
 function writeInitState(dir: string, trainables: Trainable[]): void {
   const fd = openSync(join(dir, "init_state.bin.partial"), "w");
   const tensors: Record<string, { shape: number[]; offset: number; length: number }> = {};
@@ -277,31 +310,37 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
     ? new FastfoodFile(join(outDir, "fastfood.bin"), "fastfood.bin")
     : undefined;
   m.store = ffFile;
+  const mlm = o.task === "mlm";
   try {
     // Training graph.
     const tr = buildForward(m, p, trainables, o, true);
-    const labels = o.task === "mlm"
-      ? tr.g.input("labels", "int64", [o.batch, o.maskedPositions ?? 1])
-      : tr.g.input("labels", "int64", [o.batch]);
-    const loss = o.task === "mlm"
-      ? softmaxCrossEntropy(reshape(tr.logits, [-1, m.config.vocabSize]), reshape(labels, [-1]), {
-        ignoreIndex: -100,
-      })
-      : softmaxCrossEntropy(tr.logits, labels);
     const params = trainables.map((t) => tr.inputs.get(t.name)!);
-    const trainSpec = buildTrainGraph(tr.g, {
-      loss,
-      params,
-      optimizer: o.optimizer,
-      extras: { logits: tr.logits },
-      outputGrads: o.outputGrads,
-    });
-    saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    if (mlm) {
+      const { loss } = mlmLoss(tr, m.config.vocabSize, o);
+      const trainSpec = buildTrainGraph(tr.g, {
+        loss,
+        params,
+        optimizer: o.optimizer,
+        outputGrads: o.outputGrads,
+      });
+      saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    } else {
+      const labels = tr.g.input("labels", "int64", [o.batch]);
+      const trainSpec = buildTrainGraph(tr.g, {
+        loss: softmaxCrossEntropy(tr.logits, labels),
+        params,
+        optimizer: o.optimizer,
+        extras: { logits: tr.logits },
+        outputGrads: o.outputGrads,
+      });
+      saveModel(tr.g, join(outDir, "train.onnx"), trainSpec);
+    }
     // Evaluation graph.
     const ev = buildForward(m, p, trainables, o, false);
-    const evalSpec = buildEvalGraph(ev.g, trainables.map((t) => ev.inputs.get(t.name)!), {
-      logits: ev.logits,
-    });
+    const evParams = trainables.map((t) => ev.inputs.get(t.name)!);
+    const evalSpec = mlm
+      ? buildEvalGraph(ev.g, evParams, mlmScores(ev, m.config.vocabSize, o))
+      : buildEvalGraph(ev.g, evParams, { logits: ev.logits });
     saveModel(ev.g, join(outDir, "eval.onnx"), evalSpec);
   } finally {
     ffFile?.close();
@@ -347,7 +386,7 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
         "input_ids",
         "attention_mask",
         ...(m.config.typeVocabSize > 1 ? ["token_type_ids"] : []),
-        ...(o.task === "mlm" ? ["masked_positions"] : []),
+        ...(o.task === "mlm" ? ["masked_positions", "labels"] : []),
       ],
     },
     trainable: trainables.map((t) => ({ name: t.name, shape: t.shape })),

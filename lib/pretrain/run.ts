@@ -1,8 +1,10 @@
 /**
  * One pretraining checkpoint: start from the random initialisation (or the `from` checkpoint's
- * weights, Adam moments and data order), resume from the scratch checkpoint after a crash, run
- * the remaining MLM steps on ONNX Runtime, score held-out sequences, and write the model
- * artifact (the `download-model` format plus the optimizer state).
+ * weights, Adam moments and data order), export the MLM graphs (`exportGraphs(…, {task:
+ * "mlm"})`), open the sessions on the device `lib/device` selects, drive the MLM stepper with the
+ * one training loop (`lib/train/train_loop.ts`: checkpoint and resume in the scratch dir,
+ * divergence, progress), score held-out sequences, and write the model artifact (the
+ * `download-model` format plus the optimizer state; `model.json` records the provider).
  *
  * Determinism: the packing order, the epoch order of sequences and every step's masking come
  * from seeded PRNGs, and the state carried across a chain or a crash (float32 parameters and
@@ -12,30 +14,33 @@
  *
  * @module
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { type DeviceRecord, deviceRecord, deviceSessions } from "../device/mod.ts";
 import { toHfConfig } from "../models/config.ts";
 import type { EncoderConfig } from "../models/config.ts";
+import { exportGraphs, readInitState } from "../models/export.ts";
 import { initWeights, modelParams } from "../models/init.ts";
 import { fullName } from "../models/parameterize/full.ts";
 import { numel } from "../models/params.ts";
 import { readWeightsIndex, readWeightsTensor, WeightsWriter } from "../models/weights_file.ts";
-import { EvalSession, TrainSession } from "../onnx/session.ts";
+import { EvalSession } from "../onnx/session.ts";
+import type { EvalSpec, TrainSpec } from "../onnx/train.ts";
 import { HfTokenizer } from "../text/tokenizer.ts";
-import { DataOrder } from "../train/data_order.ts";
-import { sessionOptions } from "../train/onnx_backend.ts";
+import type { TensorState } from "../train/checkpoint.ts";
+import type { DataOrderState } from "../train/data_order.ts";
+import { trainLoop } from "../train/train_loop.ts";
 import {
   corpusSplits,
-  type PackedCorpus,
   packSentences,
   type SpecialIds,
   specialIds,
-  tokenCounts,
   tokenizeSentences,
 } from "./corpus.ts";
-import { buildPretrainGraphs, type BuiltGraphs, pretrainSpecs } from "./graph.ts";
-import { allocBatch, IGNORE_INDEX, maskBatch, type MaskOptions, stepPrng } from "./masking.ts";
+import { type HeldOutOptions, type MlmScores, scoreHeldOut } from "./held_out.ts";
+import type { MaskOptions } from "./masking.ts";
+import { readOptimizerState, runId, writeOptimizerState } from "./optimizer_state.ts";
 import {
   maskedPositions,
   pretrainConfig,
@@ -43,14 +48,9 @@ import {
   scheduleSteps,
   warmupSteps,
 } from "./params.ts";
-import {
-  type PretrainState,
-  readOptimizerState,
-  readResumeCheckpoint,
-  runId,
-  writeOptimizerState,
-  writeResumeCheckpoint,
-} from "./state.ts";
+import { openMlmStepper } from "./stepper.ts";
+
+export type { MlmScores } from "./held_out.ts";
 
 /** Files of the model artifact a pretrain instance writes. */
 export const PRETRAIN_OUTPUTS = [
@@ -62,6 +62,9 @@ export const PRETRAIN_OUTPUTS = [
   "optimizer_state.bin",
   "optimizer_state.json",
 ];
+
+/** The training loop's checkpoint in the scratch directory. */
+export const CHECKPOINT_FILE = "checkpoint.bin";
 
 /** Where the inputs are. */
 export interface PretrainDirs {
@@ -78,18 +81,8 @@ export interface PretrainHooks {
   log(message: string): void;
   progress(done: number, total: number, note?: string): void;
   signal: AbortSignal;
-  /** ORT device (`cpu`, or `cuda`/`webgpu` with cpu fallback). */
+  /** Device name (`cpu`, `cuda`, `webgpu`, `auto`; default `cpu`), resolved by `lib/device`. */
   device?: string;
-}
-
-/** Held-out masked-LM scores. */
-export interface MlmScores {
-  loss: number;
-  accuracy: number;
-  /** Masked tokens scored. */
-  masked: number;
-  /** Accuracy of always predicting the most frequent held-out token (the unigram baseline). */
-  unigramAccuracy: number;
 }
 
 /** `model.json` of a pretrained artifact. */
@@ -117,12 +110,12 @@ export interface PretrainManifest {
   secondsPerStep: number | null;
   tokensPerSecond: number | null;
   threads: number;
+  /** The execution provider that ran the graphs (what `--device` resolved to). */
+  provider: string;
+  /** The device asked for and, for `auto`, the providers skipped and why. */
+  device: Omit<DeviceRecord, "provider">;
   /** The pooler is not trained by MLM: it keeps its seeded random initialisation. */
   notes: string[];
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("pretraining interrupted");
 }
 
 /** The optimizer of a run (AdamW, RoBERTa's betas and epsilon, in-graph schedule). */
@@ -157,60 +150,47 @@ function checkFromConfig(fromDir: string, config: EncoderConfig): void {
   }
 }
 
-/** The starting state: the `from` checkpoint, or step 0 with fresh weights and zero moments. */
-function initialState(
-  p: PretrainParams,
-  config: EncoderConfig,
-  dirs: PretrainDirs,
-): { state: PretrainState; weightsDir: string } {
-  const specs = pretrainSpecs(config);
-  let weightsDir: string;
-  let state: PretrainState;
+/** Where a checkpoint starts: a model dir (weights) and the optimizer state carried with it. */
+interface Start {
+  modelDir: string;
+  step: number;
+  /** Adam moments by graph input name (null: zeros). */
+  moments: Record<string, Float32Array> | null;
+  loss: Float32Array;
+  dataOrder: DataOrderState | null;
+}
+
+/** The `from` checkpoint, or step 0 with fresh weights (written into the scratch dir). */
+function startOf(p: PretrainParams, config: EncoderConfig, dirs: PretrainDirs): Start {
   if (dirs.from) {
     checkFromConfig(dirs.from, config);
-    weightsDir = dirs.from;
-    state = readOptimizerState(dirs.from);
+    const st = readOptimizerState(dirs.from);
     const want = runId(p);
-    if (state.meta.run !== want) {
+    if (st.meta.run !== want) {
       throw new Error(
         `${join(dirs.from, "optimizer_state.json")}: written by another run (run ${
-          state.meta.run.slice(0, 12)
+          st.meta.run.slice(0, 12)
         }, this run ${want.slice(0, 12)})`,
       );
     }
-  } else {
-    weightsDir = join(dirs.scratchDir, "init");
-    mkdirSync(weightsDir, { recursive: true });
-    initWeights(config, p.seed, weightsDir, { head: "mlm" });
-    state = {
-      meta: {
-        format: "idim-pretrain-state/1",
-        step: 0,
-        run: runId(p),
-        scheduleSteps: scheduleSteps(p),
-        warmupSteps: warmupSteps(p),
-        dataOrder: null,
-      },
-      tensors: {},
-      loss: new Float32Array(0),
+    if (st.meta.step >= p.steps) {
+      throw new Error(
+        `${dirs.from}: checkpoint at step ${st.meta.step}, not below steps ${p.steps}`,
+      );
+    }
+    return {
+      modelDir: dirs.from,
+      step: st.meta.step,
+      moments: st.moments,
+      loss: st.loss,
+      dataOrder: st.meta.dataOrder,
     };
   }
-  const index = readWeightsIndex(weightsDir);
-  for (const s of specs) {
-    const name = fullName(s.name);
-    state.tensors[name] = readWeightsTensor(weightsDir, index, s.name);
-    const n = numel(s.shape);
-    for (const suffix of [".m", ".v"]) {
-      const t = state.tensors[name + suffix];
-      if (t === undefined) state.tensors[name + suffix] = new Float32Array(n);
-      else if (t.length !== n) {
-        throw new Error(
-          `${weightsDir}/optimizer_state.bin: ${name}${suffix} has ${t.length} values`,
-        );
-      }
-    }
-  }
-  return { state, weightsDir };
+  const modelDir = join(dirs.scratchDir, "init");
+  mkdirSync(modelDir, { recursive: true });
+  initWeights(config, p.seed, modelDir, { head: "mlm" });
+  writeFileSync(join(modelDir, "config.json"), JSON.stringify(toHfConfig(config), null, 2));
+  return { modelDir, step: 0, moments: null, loss: new Float32Array(0), dataOrder: null };
 }
 
 /** Mean loss per window, ~`points` windows, as `[last step of window, mean]`. */
@@ -224,60 +204,6 @@ export function lossCurve(loss: Float32Array, points = 100): [number, number][] 
     out.push([end, s / (end - start)]);
   }
   return out;
-}
-
-/** Scores `eval_sequences` held-out sequences with a fixed masking (same for every checkpoint). */
-async function scoreHeldOut(
-  p: PretrainParams,
-  graphs: BuiltGraphs,
-  params: Record<string, Float32Array>,
-  heldOut: PackedCorpus,
-  mo: MaskOptions,
-  hooks: PretrainHooks,
-): Promise<MlmScores> {
-  const opts = sessionOptions(hooks.device ?? "cpu", p.threads);
-  const sess = await EvalSession.create(graphs.eval.bytes, graphs.eval.spec, opts);
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const s of graphs.specs) {
-      feeds[fullName(s.name)] = new ort.Tensor("float32", params[fullName(s.name)], s.shape);
-    }
-    const n = Math.max(
-      p.batch,
-      Math.ceil(Math.min(p.eval_sequences, heldOut.rows) / p.batch) * p.batch,
-    );
-    const counts = tokenCounts(heldOut, mo.vocabSize);
-    const sp = mo.special;
-    for (const id of [sp.pad, sp.cls, sp.sep, sp.mask, sp.unk]) counts[id] = 0;
-    let top = 0;
-    for (let i = 1; i < counts.length; i++) if (counts[i] > counts[top]) top = i;
-    const b = allocBatch(p.batch, p.seq, mo.positions);
-    const rows = new Int32Array(p.batch);
-    let lossSum = 0, correct = 0, masked = 0, unigram = 0;
-    for (let start = 0, k = 0; start < n; start += p.batch, k++) {
-      for (let i = 0; i < p.batch; i++) rows[i] = (start + i) % heldOut.rows;
-      const real = maskBatch(heldOut, rows, mo, stepPrng(p.seed, k, 1), b);
-      const out = await sess.run(feeds, {
-        input_ids: { data: b.input_ids, dims: [p.batch, p.seq] },
-        attention_mask: { data: b.attention_mask, dims: [p.batch, p.seq] },
-        token_type_ids: { data: b.token_type_ids, dims: [p.batch, p.seq] },
-        masked_positions: { data: b.masked_positions, dims: [p.batch, mo.positions] },
-        labels: { data: b.labels, dims: [p.batch, mo.positions] },
-      });
-      lossSum += Number(out.loss.data[0]) * real;
-      correct += Number(out.correct.data[0]);
-      masked += real;
-      for (const l of b.labels) if (l !== BigInt(IGNORE_INDEX) && Number(l) === top) unigram++;
-    }
-    return {
-      loss: lossSum / masked,
-      accuracy: correct / masked,
-      masked,
-      unigramAccuracy: unigram / masked,
-    };
-  } finally {
-    await sess.release();
-  }
 }
 
 /** Writes weights.bin/json: trained tensors, plus the pooler from `baseDir` (MLM does not train it). */
@@ -304,6 +230,22 @@ function writeWeights(
   return count;
 }
 
+/** The parameter feeds of the evaluation graph from carried tensors. */
+function paramFeeds(spec: TrainSpec, tensors: Record<string, Float32Array>) {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const s of spec.params) {
+    feeds[s.input] = new ort.Tensor("float32", tensors[s.input], s.shape);
+  }
+  return feeds;
+}
+
+/** Float32 views of a stepper state's tensors. */
+function floats(st: TensorState): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(st)) if (t.data instanceof Float32Array) out[k] = t.data;
+  return out;
+}
+
 /**
  * Runs one pretraining checkpoint (see the module comment) and writes every file of
  * {@link PRETRAIN_OUTPUTS} into `dirs.outDir`. Returns the manifest written as `model.json`.
@@ -326,55 +268,152 @@ export async function runPretrain(
     special: sp,
   };
   mkdirSync(dirs.scratchDir, { recursive: true });
-  const start = initialState(p, config, dirs);
-  let state = start.state;
-  const startStep = state.meta.step;
-  if (dirs.from && startStep >= p.steps) {
-    throw new Error(`${dirs.from}: checkpoint at step ${startStep}, not below steps ${p.steps}`);
-  }
-  let resumedFrom: number | null = null;
-  const ck = readResumeCheckpoint(dirs.scratchDir);
-  if (ck && ck.meta.run === state.meta.run && ck.meta.step > startStep && ck.meta.step <= p.steps) {
-    state = ck;
-    resumedFrom = ck.meta.step;
-    hooks.log(`resuming from the scratch checkpoint at step ${ck.meta.step}`);
-  }
-  const graphs = buildPretrainGraphs(config, {
+  const start = startOf(p, config, dirs);
+  // The graphs: the encoder without pooler and the MLM head, every tensor trainable.
+  const graphsDir = join(dirs.scratchDir, "graphs");
+  rmSync(graphsDir, { recursive: true, force: true });
+  mkdirSync(graphsDir, { recursive: true });
+  exportGraphs(start.modelDir, graphsDir, {
+    method: "full",
+    task: "mlm",
     batch: p.batch,
     seq: p.seq,
-    positions: mo.positions,
+    maskedPositions: mo.positions,
+    numLabels: 2,
     optimizer: optimizerOf(p),
+    seed: p.seed,
+    modelName: p.name,
   });
-  const split = await corpusSplits(p.max_sentences);
-  const ranFrom = state.meta.step;
-  let corpusInfo: PretrainManifest["corpus"] = null;
-  let trainSeconds = 0;
-  if (state.meta.step < p.steps) {
-    hooks.log(`tokenizing ${split.train.length} sentences`);
-    const sentences = tokenizeSentences(tok, split.train, (d) => {
-      if (hooks.signal.aborted) throw abortError(hooks.signal);
-      hooks.progress(0, p.steps - ranFrom, `tokenized ${d}/${split.train.length}`);
-    });
-    const corpus = packSentences(sentences, p.seq, sp, p.seed);
-    corpusInfo = {
-      sentences: corpus.sentences,
-      sequences: corpus.rows,
-      tokens: corpus.tokens,
-      fill: corpus.tokens / (corpus.rows * p.seq),
-    };
-    hooks.log(
-      `packed ${corpus.sentences} sentences into ${corpus.rows} sequences of ${p.seq} ` +
-        `(${(100 * corpusInfo.fill).toFixed(1)}% tokens, ${corpus.truncated} truncated)`,
-    );
-    const t1 = performance.now();
-    state = await train(p, graphs, corpus, mo, state, dirs.scratchDir, hooks);
-    trainSeconds = (performance.now() - t1) / 1000;
+  const trainSpec = JSON.parse(
+    readFileSync(join(graphsDir, "train.onnx.json"), "utf8"),
+  ) as TrainSpec;
+  const evalSpec = JSON.parse(readFileSync(join(graphsDir, "eval.onnx.json"), "utf8")) as EvalSpec;
+  const dev = await deviceSessions(hooks.device ?? "cpu", p.threads);
+  const provider = dev.selection.provider;
+  hooks.log(
+    `device ${dev.selection.requested} → ${provider}` +
+      dev.selection.skipped.map((s) => ` (skipped ${s.provider}: ${s.reason})`).join(""),
+  );
+  // Carried tensors at the start: θ from the model dir, moments from `from` (or zeros).
+  const tensors: Record<string, Float32Array> = readInitState(graphsDir);
+  for (const s of trainSpec.state) {
+    const m = start.moments?.[s.input];
+    const n = numel(s.shape);
+    if (m !== undefined && m.length !== n) {
+      throw new Error(`${start.modelDir}/optimizer_state.bin: ${s.input} has ${m.length} values`);
+    }
+    tensors[s.input] = m ?? new Float32Array(n);
   }
-  const params: Record<string, Float32Array> = {};
-  for (const s of graphs.specs) params[fullName(s.name)] = state.tensors[fullName(s.name)];
+
+  const split = await corpusSplits(p.max_sentences);
   const heldOutCorpus = packSentences(tokenizeSentences(tok, split.heldOut), p.seq, sp, p.seed);
   if (heldOutCorpus.rows === 0) throw new Error(`pretrain ${p.name}: the held-out split is empty`);
-  const heldOut = await scoreHeldOut(p, graphs, params, heldOutCorpus, mo, hooks);
+  const heldOutOpts: HeldOutOptions = {
+    heldOut: heldOutCorpus,
+    mask: mo,
+    seed: p.seed,
+    batch: p.batch,
+    seq: p.seq,
+    sequences: p.eval_sequences,
+  };
+  const evalSession = await EvalSession.create(join(graphsDir, "eval.onnx"), evalSpec, dev.options);
+  let final = tensors;
+  let loss = start.loss;
+  let dataOrder = start.dataOrder;
+  let heldOut: MlmScores | undefined;
+  let corpusInfo: PretrainManifest["corpus"] = null;
+  let resumedFrom: number | null = null;
+  let trainSeconds = 0;
+  try {
+    if (p.steps > start.step) {
+      hooks.log(`tokenizing ${split.train.length} sentences`);
+      const sentences = tokenizeSentences(tok, split.train, (d) => {
+        if (hooks.signal.aborted) {
+          throw hooks.signal.reason instanceof Error
+            ? hooks.signal.reason
+            : new Error("pretraining interrupted");
+        }
+        hooks.progress(0, p.steps - start.step, `tokenized ${d}/${split.train.length}`);
+      });
+      const corpus = packSentences(sentences, p.seq, sp, p.seed);
+      if (corpus.rows === 0) throw new Error(`pretrain ${p.name}: no training sequences`);
+      corpusInfo = {
+        sentences: corpus.sentences,
+        sequences: corpus.rows,
+        tokens: corpus.tokens,
+        fill: corpus.tokens / (corpus.rows * p.seq),
+      };
+      hooks.log(
+        `packed ${corpus.sentences} sentences into ${corpus.rows} sequences of ${p.seq} ` +
+          `(${(100 * corpusInfo.fill).toFixed(1)}% tokens, ${corpus.truncated} truncated)`,
+      );
+      const stepper = await openMlmStepper({
+        model: join(graphsDir, "train.onnx"),
+        spec: trainSpec,
+        tensors,
+        step: start.step,
+        loss: start.loss,
+        steps: p.steps,
+        hyper: { lr: p.lr, warmup_steps: warmupSteps(p), total_steps: scheduleSteps(p) },
+        corpus,
+        mask: mo,
+        seed: p.seed,
+        batch: p.batch,
+        seq: p.seq,
+        session: dev.options,
+      });
+      try {
+        const t1 = performance.now();
+        const outcome = await trainLoop(stepper, async (st) => {
+          heldOut = await scoreHeldOut(evalSession, paramFeeds(trainSpec, floats(st)), heldOutOpts);
+          const m = { loss: heldOut.loss, accuracy: heldOut.accuracy };
+          return { select: m, report: m };
+        }, {
+          trainSize: corpus.rows,
+          batchSize: p.batch,
+          steps: p.steps,
+          evalEvery: p.steps,
+          checkpointEvery: p.checkpoint_every,
+          lossEvery: 50,
+          seed: (p.seed * 7919 + 17) >>> 0,
+          metric: "accuracy",
+          checkpointFile: join(dirs.scratchDir, CHECKPOINT_FILE),
+          runId: `${runId(p)}:${start.step}:${p.steps}`,
+          start: { step: start.step, order: start.dataOrder },
+          progress: (done, _total) => {
+            if (done > start.step && (done % 10 === 0 || done === p.steps)) {
+              hooks.progress(
+                done - start.step,
+                p.steps - start.step,
+                `step ${done} loss ${stepper.lastLoss().toFixed(3)}`,
+              );
+            }
+          },
+          log: hooks.log,
+          signal: hooks.signal,
+        });
+        trainSeconds = (performance.now() - t1) / 1000;
+        if (outcome.status === "diverged") {
+          throw new Error(
+            `pretrain ${p.name}: ${outcome.reason} (lr ${p.lr} too high? try a lower lr or a ` +
+              `longer warm-up)`,
+          );
+        }
+        resumedFrom = outcome.resumedFrom.at(-1) ?? null;
+        await stepper.sync?.();
+        final = floats(stepper.getState());
+        loss = stepper.losses();
+        dataOrder = outcome.order;
+      } finally {
+        await stepper.close();
+      }
+    } else {
+      heldOut = await scoreHeldOut(evalSession, paramFeeds(trainSpec, tensors), heldOutOpts);
+    }
+  } finally {
+    await evalSession.release();
+  }
+  if (!heldOut) throw new Error(`pretrain ${p.name}: the held-out split was not scored`);
   hooks.log(
     `step ${p.steps}: held-out MLM loss ${heldOut.loss.toFixed(4)}, accuracy ` +
       `${(100 * heldOut.accuracy).toFixed(2)}% (unigram ${
@@ -385,11 +424,25 @@ export async function runPretrain(
   const out = dirs.outDir;
   const hf = toHfConfig(config);
   writeFileSync(join(out, "config.json"), JSON.stringify(hf, null, 2));
-  const parameters = writeWeights(out, config, params, start.weightsDir);
+  const parameters = writeWeights(out, config, final, start.modelDir);
   copyFileSync(tokFile, join(out, "tokenizer.json"));
-  writeOptimizerState(out, state);
-  const ran = p.steps - ranFrom;
-  const last = state.loss.subarray(Math.max(0, state.loss.length - 50));
+  const moments: Record<string, Float32Array> = {};
+  for (const s of trainSpec.state) moments[s.input] = final[s.input];
+  writeOptimizerState(out, {
+    meta: {
+      format: "idim-pretrain-state/1",
+      step: p.steps,
+      run: runId(p),
+      scheduleSteps: scheduleSteps(p),
+      warmupSteps: warmupSteps(p),
+      dataOrder,
+    },
+    moments,
+    loss,
+  });
+  const ran = p.steps - (resumedFrom ?? start.step);
+  const last = loss.subarray(Math.max(0, loss.length - 50));
+  const rec = deviceRecord(dev.selection);
   const manifest: PretrainManifest = {
     name: p.name,
     source: "pretrain",
@@ -401,15 +454,17 @@ export async function runPretrain(
     params: { ...p },
     finalTrainLoss: last.length ? last.reduce((a, b) => a + b, 0) / last.length : null,
     heldOut,
-    lossCurve: lossCurve(state.loss),
+    lossCurve: lossCurve(loss),
     corpus: corpusInfo,
     ranSteps: ran,
-    startStep,
+    startStep: start.step,
     resumedFrom,
     wallSeconds: (performance.now() - t0) / 1000,
     secondsPerStep: ran > 0 ? trainSeconds / ran : null,
     tokensPerSecond: ran > 0 ? (ran * p.batch * p.seq) / trainSeconds : null,
     threads: p.threads,
+    provider: rec.provider,
+    device: { requested: rec.requested, skipped: rec.skipped },
     notes: [
       "MLM pretraining does not train the pooler: pooler.dense keeps its seeded initialisation",
       "no seqcls head: fine-tuning initialises it fresh, as HF does for an MLM checkpoint",
@@ -417,82 +472,4 @@ export async function runPretrain(
   };
   writeFileSync(join(out, "model.json"), JSON.stringify(manifest, null, 1));
   return manifest;
-}
-
-/** The training loop from `state.meta.step` to `p.steps`; returns the final state. */
-async function train(
-  p: PretrainParams,
-  graphs: BuiltGraphs,
-  corpus: PackedCorpus,
-  mo: MaskOptions,
-  state: PretrainState,
-  scratchDir: string,
-  hooks: PretrainHooks,
-): Promise<PretrainState> {
-  if (corpus.rows === 0) throw new Error(`pretrain ${p.name}: no training sequences`);
-  const opts = sessionOptions(hooks.device ?? "cpu", p.threads);
-  const init: Record<string, Float32Array> = {};
-  for (const s of graphs.specs) init[fullName(s.name)] = state.tensors[fullName(s.name)];
-  const sess = await TrainSession.create(graphs.train.bytes, graphs.train.spec, init, opts);
-  try {
-    const carried = [...graphs.train.spec.params, ...graphs.train.spec.state];
-    const tensors: Record<string, Float32Array> = {};
-    for (const c of carried) tensors[c.input] = state.tensors[c.input];
-    sess.setState({
-      step: state.meta.step,
-      hyper: { lr: p.lr, warmup_steps: warmupSteps(p), total_steps: scheduleSteps(p) },
-      tensors,
-    });
-    const order = new DataOrder(
-      corpus.rows,
-      (p.seed * 7919 + 17) >>> 0,
-      state.meta.dataOrder ?? undefined,
-    );
-    const loss = new Float32Array(p.steps);
-    loss.set(state.loss);
-    const b = allocBatch(p.batch, p.seq, mo.positions);
-    const feeds = {
-      input_ids: { data: b.input_ids, dims: [p.batch, p.seq] },
-      attention_mask: { data: b.attention_mask, dims: [p.batch, p.seq] },
-      token_type_ids: { data: b.token_type_ids, dims: [p.batch, p.seq] },
-      masked_positions: { data: b.masked_positions, dims: [p.batch, mo.positions] },
-      labels: { data: b.labels, dims: [p.batch, mo.positions] },
-    };
-    const snapshot = (step: number): PretrainState => {
-      const st = sess.getState();
-      const t: Record<string, Float32Array> = {};
-      for (const c of carried) t[c.input] = st.tensors[c.input] as Float32Array;
-      return {
-        meta: { ...state.meta, step, dataOrder: order.state() },
-        tensors: t,
-        loss: loss.slice(0, step),
-      };
-    };
-    const first = state.meta.step + 1;
-    for (let step = first; step <= p.steps; step++) {
-      if (hooks.signal.aborted) {
-        if (step > first) writeResumeCheckpoint(scratchDir, snapshot(step - 1));
-        throw abortError(hooks.signal);
-      }
-      const rows = order.next(p.batch);
-      maskBatch(corpus, rows, mo, stepPrng(p.seed, step), b);
-      const l = await sess.step(feeds);
-      if (!Number.isFinite(l)) {
-        throw new Error(
-          `pretrain ${p.name}: loss ${l} at step ${step} (lr ${p.lr} too high? try a lower lr ` +
-            `or a longer warm-up)`,
-        );
-      }
-      loss[step - 1] = l;
-      if (step % p.checkpoint_every === 0 && step < p.steps) {
-        writeResumeCheckpoint(scratchDir, snapshot(step));
-      }
-      if (step % 10 === 0 || step === p.steps) {
-        hooks.progress(step - first + 1, p.steps - first + 1, `step ${step} loss ${l.toFixed(3)}`);
-      }
-    }
-    return snapshot(p.steps);
-  } finally {
-    await sess.release();
-  }
 }

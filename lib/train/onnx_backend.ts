@@ -12,11 +12,11 @@ import * as ort from "onnxruntime-node";
 import { argmaxRows, computeMetrics } from "../data/metrics.ts";
 import type { MetricName } from "../data/schema.ts";
 import { readTokensMeta, readTokenTensors, type TokenTensors } from "../data/token_tensors.ts";
-import { measurePlacement, parseDevice, selectDevice, trainFeeds } from "../device/mod.ts";
+import { deviceSessions, measurePlacement, trainFeeds } from "../device/mod.ts";
 import { readInitState } from "../models/export.ts";
 import type { GraphMeta } from "../models/export.ts";
 import type { TypedArray } from "../onnx/dtype.ts";
-import { EvalSession, ortOptions, type SessionOptions, TrainSession } from "../onnx/session.ts";
+import { EvalSession, ortOptions, TrainSession } from "../onnx/session.ts";
 import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
 import type { Metrics } from "../results/types.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
@@ -92,15 +92,6 @@ class BatchFiller {
   }
 }
 
-/** Session options for a device name and thread count. */
-export function sessionOptions(device: string, threads: number): SessionOptions {
-  const ep = device === "cuda" || device === "webgpu" ? [device, "cpu"] : ["cpu"];
-  return {
-    executionProviders: ep as SessionOptions["executionProviders"],
-    intraOpNumThreads: threads,
-  };
-}
-
 /** Opens one run on ONNX Runtime. */
 export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   const meta = readGraphMeta(req.graphsDir);
@@ -133,8 +124,7 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   }
   const trainSpec = readSpec<TrainSpec>(path.join(req.graphsDir, `${meta.files.train}.json`));
   const evalSpec = readSpec<EvalSpec>(path.join(req.graphsDir, `${meta.files.eval}.json`));
-  const device = await selectDevice(parseDevice(req.device));
-  const opts = sessionOptions(device.provider, p.threads);
+  const { options: opts, selection: device } = await deviceSessions(req.device, p.threads);
   const init = readInitState(req.graphsDir);
   // On WebGPU the trainable state and optimizer moments stay in GPU buffers between steps; the
   // loop calls `stepper.sync()` (→ syncToHost) before every evaluation and checkpoint.

@@ -3,7 +3,8 @@
  * seed, one `TrainStepper.step` per batch, evaluation every N steps, NaN/inf detection (the run
  * ends as `diverged` with the step and reason), atomic checkpoints every K steps to a scratch
  * file (trainable + optimizer state, step, data order, curves so far) and resume from the last
- * one.
+ * one. A run may also start part-way (`start`: the step and data order a previous artifact
+ * ended at, e.g. a pretraining checkpoint continued by the next one of its chain).
  *
  * @module
  */
@@ -54,6 +55,12 @@ export interface LoopOptions {
    * file can never leak into another run.
    */
   runId: string;
+  /**
+   * Where a run that continues an earlier one starts (without a checkpoint): the step reached
+   * and the data order after it (null: a fresh order). The caller has already put the stepper
+   * in that state. `steps` may then equal `start.step` (nothing to train; evaluates once).
+   */
+  start?: { step: number; order: DataOrderState | null };
   progress?: (done: number, total: number, note?: string) => void;
   log?: (message: string) => void;
   signal?: AbortSignal;
@@ -74,6 +81,8 @@ export interface LoopOutcome {
   samplesPerSecond: number;
   /** Steps at which this run resumed from a checkpoint (empty when it never did). */
   resumedFrom: number[];
+  /** The data order after the last step (a later run continuing this one starts from it). */
+  order: DataOrderState;
 }
 
 interface CkptMeta {
@@ -99,7 +108,15 @@ function validate(o: LoopOptions): void {
   };
   pos("trainSize");
   pos("batchSize");
-  pos("steps");
+  const first = o.start?.step ?? 0;
+  if (!Number.isInteger(first) || first < 0) {
+    throw new RangeError(`training option start.step must be an integer ≥ 0, got ${first}`);
+  }
+  if (o.start) {
+    if (!Number.isInteger(o.steps) || o.steps < first) {
+      throw new RangeError(`training option steps must be an integer ≥ start.step ${first}`);
+    }
+  } else pos("steps");
   pos("evalEvery");
   pos("lossEvery");
   if (!Number.isInteger(o.checkpointEvery) || o.checkpointEvery < 0) {
@@ -115,8 +132,9 @@ export async function trainLoop(
 ): Promise<LoopOutcome> {
   validate(opts);
   const log = opts.log ?? (() => {});
-  let step = 0;
-  let order = new DataOrder(opts.trainSize, opts.seed);
+  const startStep = opts.start?.step ?? 0;
+  let step = startStep;
+  let order = new DataOrder(opts.trainSize, opts.seed, opts.start?.order ?? undefined);
   let evals: EvalPoint[] = [];
   let loss: [number, number][] = [];
   let lossSum = 0;
@@ -172,8 +190,9 @@ export async function trainLoop(
     loss,
     steps: step,
     wallSeconds: wall(),
-    samplesPerSecond: stepSeconds > 0 ? (step * opts.batchSize) / stepSeconds : 0,
+    samplesPerSecond: stepSeconds > 0 ? ((step - startStep) * opts.batchSize) / stepSeconds : 0,
     resumedFrom,
+    order: order.state(),
   });
   const runEval = async () => {
     if (evals.length > 0 && evals[evals.length - 1].step === step) return;

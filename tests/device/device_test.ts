@@ -11,7 +11,9 @@ import * as ort from "onnxruntime-node";
 import {
   CUDA_INSTALL_COMMAND,
   CUDA_INSTALL_ENV,
+  deviceRecord,
   DEVICES,
+  deviceSessions,
   missingProviderLibraries,
   MissingProviderLibraryError,
   ortBinaryDir,
@@ -48,6 +50,28 @@ function stubProbe(ok: Provider[], calls: Provider[] = []) {
     });
   };
 }
+
+Deno.test("deviceSessions: one call from a device string to session options and the provider used", async () => {
+  const none = await deviceSessions("auto", 3, { probe: stubProbe([]) });
+  assert.deepEqual(none.options, { executionProviders: ["cpu"], intraOpNumThreads: 3 });
+  assert.equal(none.selection.provider, "cpu");
+  assert.deepEqual(deviceRecord(none.selection), {
+    provider: "cpu",
+    requested: "auto",
+    skipped: [
+      { provider: "cuda", reason: "cuda is not here" },
+      { provider: "webgpu", reason: "webgpu is not here" },
+    ],
+  });
+  const gpu = await deviceSessions(" WebGPU ", 1, { probe: stubProbe(["webgpu"]) });
+  assert.deepEqual(gpu.options.executionProviders, ["webgpu", "cpu"]);
+  assert.equal(gpu.selection.provider, "webgpu");
+  await assert.rejects(
+    deviceSessions("cuda", 1, { probe: stubProbe([]) }),
+    MissingProviderLibraryError,
+  );
+  await assert.rejects(deviceSessions("tpu", 1, { where: "--device" }), /--device: unknown device/);
+});
 
 Deno.test("parseDevice accepts cpu, cuda, webgpu, auto and names them when rejecting", () => {
   for (const d of DEVICES) assert.equal(parseDevice(d), d);

@@ -6,11 +6,7 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
 import * as o from "../../lib/onnx/mod.ts";
-import {
-  type EncoderConfig,
-  encoderInputs,
-  encoderLogits,
-} from "../../lib/onnx/testing/encoder.ts";
+import { classifierGraph, smallBertConfig } from "../../lib/models/classifier_graph.ts";
 
 interface Arr {
   shape: number[];
@@ -106,28 +102,72 @@ for (const opt of ["adamw", "adam", "sgd"] as const) {
   });
 }
 
-Deno.test("2-layer BERT-style encoder: logits, loss and every gradient match PyTorch", async () => {
+/** The fixture's parameter name (tests/oracle/make_fixtures.py) → lib/models' canonical name. */
+function canonical(name: string): string {
+  const part: Record<string, string> = { w: "weight", b: "bias", g: "weight" };
+  const [head, ...rest] = name.split(".");
+  const leaf = part[rest.at(-1)!];
+  const fixed: Record<string, string> = {
+    "emb.word": "embeddings.word_embeddings.weight",
+    "emb.pos": "embeddings.position_embeddings.weight",
+    "emb.ln.g": "embeddings.LayerNorm.weight",
+    "emb.ln.b": "embeddings.LayerNorm.bias",
+  };
+  if (fixed[name]) return fixed[name];
+  if (head === "pool") return `pooler.dense.${leaf}`;
+  if (head === "cls") return `classifier.${leaf}`;
+  const layer = `encoder.layer.${head.slice(1)}`;
+  const module: Record<string, string> = {
+    q: "attention.self.query",
+    k: "attention.self.key",
+    v: "attention.self.value",
+    o: "attention.output.dense",
+    ln1: "attention.output.LayerNorm",
+    ff1: "intermediate.dense",
+    ff2: "output.dense",
+    ln2: "output.LayerNorm",
+  };
+  return `${layer}.${module[rest[0]]}.${leaf}`;
+}
+
+Deno.test("2-layer BERT-style encoder (lib/models): logits, loss and every gradient match PyTorch", async () => {
   const fx = load("encoder");
-  const c = fx.config as EncoderConfig & { batch: number; seq: number };
+  const fc = fx.config;
+  // The torch model has no token-type embedding: lib/models' single row is fed as zeros.
+  const c = smallBertConfig({
+    vocab: fc.vocab,
+    hidden: fc.hidden,
+    heads: fc.heads,
+    intermediate: fc.intermediate,
+    layers: fc.layers,
+    maxPos: fc.maxPos,
+    labels: fc.classes,
+    eps: fc.eps,
+  });
   const g = new o.Graph();
-  const p = encoderInputs(g, c);
-  const ids = g.input("ids", "int64", ["B", c.seq]);
-  const mask = g.input("mask", "float32", ["B", c.seq]);
+  const m = classifierGraph(g, c, { seq: fc.seq });
   const labels = g.input("labels", "int64", ["B"]);
-  const logits = encoderLogits(g, c, p, ids, mask);
-  const loss = o.softmaxCrossEntropy(logits, labels);
-  const names = Object.keys(p);
-  const grads = o.grad(loss, names.map((n) => p[n]));
+  const loss = o.softmaxCrossEntropy(m.logits, labels);
+  const names = Object.keys(fx.params) as string[];
+  const tensors = names.map((n) => m.params.get(canonical(n))!);
+  assert.ok(tensors.every((t) => t !== undefined), "every fixture parameter has a lib/models name");
+  assert.equal(m.params.size, names.length + 1, "plus the token-type embedding");
+  const grads = o.grad(loss, tensors);
   g.output(loss, "loss");
-  g.output(logits, "logits");
+  g.output(m.logits, "logits");
   grads.forEach((gr, i) => g.output(gr, `grad.${names[i]}`));
   const s = await ort.InferenceSession.create(o.toModelProto(g));
   const feeds: Record<string, ort.Tensor> = {
-    ids: i64(fx.inputs.ids),
-    mask: f32(fx.inputs.mask),
+    input_ids: i64(fx.inputs.ids),
+    attention_mask: i64(fx.inputs.mask),
     labels: i64(fx.inputs.labels),
+    "embeddings.token_type_embeddings.weight": new ort.Tensor(
+      "float32",
+      new Float32Array(fc.hidden),
+      [1, fc.hidden],
+    ),
   };
-  for (const n of names) feeds[n] = f32(fx.params[n]);
+  for (const n of names) feeds[canonical(n)] = f32(fx.params[n]);
   const out = await s.run(feeds);
   close("logits", out.logits.data as Float32Array, fx.logits);
   close("loss", out.loss.data as Float32Array, { shape: [], data: [fx.loss] });

@@ -6,28 +6,27 @@
 import assert from "node:assert/strict";
 import * as o from "../../lib/onnx/mod.ts";
 import {
-  type EncoderConfig,
-  encoderInputs,
-  encoderLogits,
-  initEncoder,
-} from "../../lib/onnx/testing/encoder.ts";
+  classifierGraph,
+  initClassifier,
+  smallBertConfig,
+} from "../../lib/models/classifier_graph.ts";
 import { Prng } from "../../lib/random/prng.ts";
 
-const C: EncoderConfig = {
+const C = smallBertConfig({
   vocab: 16,
   hidden: 32,
   heads: 2,
   intermediate: 64,
   layers: 2,
   maxPos: 16,
-  classes: 2,
+  labels: 2,
   eps: 1e-5,
-};
+});
 const S = 10, B = 32;
 
 /** Token 1 is [CLS]; tokens 3 and 4 each appear once among random filler 5..15; label: 3 before 4. */
 function makeBatch(r: Prng, n: number) {
-  const ids = new BigInt64Array(n * S), mask = new Float32Array(n * S).fill(1);
+  const ids = new BigInt64Array(n * S), mask = new BigInt64Array(n * S).fill(1n);
   const labels = new BigInt64Array(n);
   for (let b = 0; b < n; b++) {
     ids[b * S] = 1n;
@@ -40,8 +39,8 @@ function makeBatch(r: Prng, n: number) {
     labels[b] = i < j ? 1n : 0n;
   }
   return {
-    ids: { data: ids, dims: [n, S] },
-    mask: { data: mask, dims: [n, S] },
+    input_ids: { data: ids, dims: [n, S] },
+    attention_mask: { data: mask, dims: [n, S] },
     labels: { data: labels, dims: [n] },
   };
 }
@@ -49,17 +48,12 @@ function makeBatch(r: Prng, n: number) {
 Deno.test("2-layer transformer classifier trains to > 95% accuracy", async () => {
   const steps = 400;
   const g = new o.Graph("train");
-  const p = encoderInputs(g, C);
-  const ids = g.input("ids", "int64", ["B", S]);
-  const mask = g.input("mask", "float32", ["B", S]);
+  const m = classifierGraph(g, C, { seq: S, dropout: 0.1, seed: 7 });
   const labels = g.input("labels", "int64", ["B"]);
-  const loss = o.softmaxCrossEntropy(
-    encoderLogits(g, C, p, ids, mask, { dropout: 0.1 }),
-    labels,
-  );
+  const loss = o.softmaxCrossEntropy(m.logits, labels);
   const spec = o.buildTrainGraph(g, {
     loss,
-    params: Object.values(p),
+    params: [...m.params.values()],
     optimizer: {
       type: "adamw",
       lr: 2e-3,
@@ -69,16 +63,9 @@ Deno.test("2-layer transformer classifier trains to > 95% accuracy", async () =>
     },
   });
   const e = new o.Graph("eval");
-  const pe = encoderInputs(e, C);
-  const logits = encoderLogits(
-    e,
-    C,
-    pe,
-    e.input("ids", "int64", ["B", S]),
-    e.input("mask", "float32", ["B", S]),
-  );
-  const espec = o.buildEvalGraph(e, Object.values(pe), { logits });
-  const train = await o.TrainSession.create(o.toModelProto(g), spec, initEncoder(C, 3), {
+  const me = classifierGraph(e, C, { seq: S });
+  const espec = o.buildEvalGraph(e, [...me.params.values()], { logits: me.logits });
+  const train = await o.TrainSession.create(o.toModelProto(g), spec, initClassifier(C, 3), {
     intraOpNumThreads: 2,
   });
   const evals = await o.EvalSession.create(o.toModelProto(e), espec, { intraOpNumThreads: 2 });
@@ -90,7 +77,10 @@ Deno.test("2-layer transformer classifier trains to > 95% accuracy", async () =>
     last = l;
   }
   const test = makeBatch(new Prng(999), 1000);
-  const out = await evals.run(train.paramTensors(), { ids: test.ids, mask: test.mask });
+  const out = await evals.run(train.paramTensors(), {
+    input_ids: test.input_ids,
+    attention_mask: test.attention_mask,
+  });
   const lg = out.logits.data as Float32Array;
   let correct = 0;
   for (let b = 0; b < 1000; b++) {

@@ -58,7 +58,12 @@ export async function runTiny(
   tag: string,
   raw: Record<string, unknown>,
   tokenizer: string,
-  opts: { from?: string; signal?: AbortSignal; onProgress?: (note?: string) => void } = {},
+  opts: {
+    from?: string;
+    signal?: AbortSignal;
+    onProgress?: (note?: string) => void;
+    device?: string;
+  } = {},
 ): Promise<{ dir: string; manifest: PretrainManifest }> {
   const dir = join(root, tag);
   mkdirSync(dir, { recursive: true });
@@ -71,6 +76,7 @@ export async function runTiny(
     log: () => {},
     progress: (_d, _t, note) => opts.onProgress?.(note),
     signal: opts.signal ?? new AbortController().signal,
+    device: opts.device,
   });
   return { dir, manifest };
 }

@@ -4,7 +4,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { readResumeCheckpoint } from "../../lib/pretrain/state.ts";
+import { CHECKPOINT_FILE } from "../../lib/pretrain/run.ts";
+import { readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { runTiny, tinyRaw } from "./helpers.ts";
 
 const [root, tokenizer] = Deno.args;
@@ -17,8 +18,8 @@ await runTiny(
   {
     onProgress: () => {
       if (
-        existsSync(join(scratch, "checkpoint.bin")) &&
-        readResumeCheckpoint(scratch)?.meta.step === 15
+        existsSync(join(scratch, CHECKPOINT_FILE)) &&
+        readCheckpoint<{ step: number }>(join(scratch, CHECKPOINT_FILE))?.meta.step === 15
       ) {
         Deno.kill(Deno.pid, "SIGKILL");
       }

@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { selectDevice } from "../../lib/device/mod.ts";
 import { exportGraphs, readInitState } from "../../lib/models/export.ts";
 import { readWeightsIndex } from "../../lib/models/weights_file.ts";
 import { EvalSession } from "../../lib/onnx/session.ts";
 import type { EvalSpec } from "../../lib/onnx/train.ts";
-import { readOptimizerState } from "../../lib/pretrain/state.ts";
+import { readOptimizerState } from "../../lib/pretrain/optimizer_state.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
 import pretrainStage from "../../stages/pretrain.ts";
 import { bytes, parse, runTiny, tempDir, tinyRaw, writeSmallTokenizer } from "./helpers.ts";
@@ -190,6 +191,29 @@ Deno.test("pretrain: the artifact loads into seqcls graphs (full, LoRA, DID) wit
     assert.ok(logits.every(Number.isFinite), `${method}: finite logits`);
     await sess.release();
   }
+});
+
+Deno.test("pretrain: --device auto resolves through lib/device and model.json records the provider", async () => {
+  const sel = await selectDevice("auto");
+  const { dir, manifest } = await runTiny(root, "auto", tinyRaw({ steps: 2 }), tokenizer, {
+    device: "auto",
+  });
+  const m = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+  assert.equal(m.provider, sel.provider);
+  assert.equal(manifest.provider, sel.provider);
+  assert.equal(m.device.requested, "auto");
+  if (sel.skipped.length === 2) {
+    // No GPU provider works here: auto falls back to cpu, and says which it skipped.
+    assert.equal(m.provider, "cpu");
+    assert.deepEqual(m.device.skipped.map((s: { provider: string }) => s.provider), [
+      "cuda",
+      "webgpu",
+    ]);
+  }
+  // An explicit cpu run records cpu with nothing skipped.
+  const cpu = await runTiny(root, "cpu", tinyRaw({ steps: 0 }), tokenizer, { device: "cpu" });
+  assert.equal(cpu.manifest.provider, "cpu");
+  assert.deepEqual(cpu.manifest.device, { requested: "cpu", skipped: [] });
 });
 
 globalThis.addEventListener("unload", () => rmSync(root, { recursive: true, force: true }));

@@ -109,3 +109,37 @@ Deno.test("train loop: a stepper that keeps its state elsewhere is synced before
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("train loop: a run started part-way (step and data order of an earlier run) continues it exactly", async () => {
+  const straight = new FakeStepper(train, 0.05);
+  const ref = await trainLoop(straight, evaluate, { ...opts, checkpointEvery: 0 });
+  const first = new FakeStepper(train, 0.05);
+  const half = await trainLoop(first, evaluate, { ...opts, steps: 30, checkpointEvery: 0 });
+  const second = new FakeStepper(train, 0.05);
+  second.setState(first.getState());
+  const rest = await trainLoop(second, evaluate, {
+    ...opts,
+    checkpointEvery: 0,
+    start: { step: 30, order: half.order },
+  });
+  assert.equal(second.calls, 30);
+  assert.equal(rest.steps, 60);
+  assert.deepEqual(second.getState(), straight.getState());
+  assert.deepEqual(rest.order, ref.order);
+  // Nothing left to train: one evaluation at the start step.
+  const none = await trainLoop(new FakeStepper(train, 0.05), evaluate, {
+    ...opts,
+    steps: 30,
+    start: { step: 30, order: half.order },
+  });
+  assert.equal(none.steps, 30);
+  assert.deepEqual(none.evals.map((e) => e.step), [30]);
+  await assert.rejects(
+    trainLoop(new FakeStepper(train, 0.05), evaluate, {
+      ...opts,
+      steps: 20,
+      start: { step: 30, order: half.order },
+    }),
+    RangeError,
+  );
+});
