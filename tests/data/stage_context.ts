@@ -2,6 +2,22 @@
 import type { StageContext, StageDefinition } from "../../lib/pipeline/stage.ts";
 import type { z } from "zod";
 
+/**
+ * The context fields a hand-made test context rarely cares about: a fixed key, no input keys,
+ * the working directory as project root, and no on-demand inputs.
+ */
+export function contextDefaults(): Pick<
+  StageContext<unknown>,
+  "key" | "inputKeys" | "projectRoot" | "obtain"
+> {
+  return {
+    key: "0".repeat(64),
+    inputKeys: {},
+    projectRoot: Deno.cwd(),
+    obtain: (name) => Promise.reject(new Error(`no on-demand input "${name}" in a test context`)),
+  };
+}
+
 /** Runs a stage with temp out/scratch dirs; returns the outDir and the log lines. */
 export async function runStage<S extends z.ZodType>(
   stage: StageDefinition<S>,
@@ -14,6 +30,7 @@ export async function runStage<S extends z.ZodType>(
   const log: string[] = [];
   const params = stage.params.parse(rawParams) as z.infer<S>;
   const ctx: StageContext<z.infer<S>> = {
+    ...contextDefaults(),
     params,
     inputs,
     outDir,

@@ -7,6 +7,7 @@ import { readWeightsIndex, readWeightsTensor } from "../../lib/models/weights_fi
 import { startHubFixtureServer } from "../hub/hub_fixture_server.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
 import { ORACLE } from "../oracle_path.ts";
+import { contextDefaults } from "../data/stage_context.ts";
 
 const SRC = `${ORACLE}/caikit-tiny-BertForSequenceClassification`;
 const FILES = ["config.json", "tokenizer.json", "vocab.txt", "model.safetensors"];
@@ -18,6 +19,7 @@ function context(params: Record<string, unknown>): StageContext<never> & { root:
   mkdirSync(scratchDir);
   return {
     root,
+    ...contextDefaults(),
     params: stage.params.parse(params) as never,
     inputs: {},
     outDir,

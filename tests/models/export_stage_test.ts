@@ -7,6 +7,7 @@ import { readConfig } from "../../lib/models/config.ts";
 import { convertSafetensors } from "../../lib/models/safetensors.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
 import { ORACLE } from "../oracle_path.ts";
+import { contextDefaults } from "../data/stage_context.ts";
 
 Deno.test("export-graphs stage: every declared output, weights.bin hard-linked, graph.json", async () => {
   const root = mkdtempSync(join(tmpdir(), "idim-exp-"));
@@ -29,6 +30,7 @@ Deno.test("export-graphs stage: every declared output, weights.bin hard-linked, 
       model: { kind: "download-model", params: { name: "tiny-bert" } },
     });
     const ctx: StageContext<typeof params> = {
+      ...contextDefaults(),
       params,
       inputs: { model },
       outDir,

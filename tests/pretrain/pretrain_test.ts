@@ -16,6 +16,7 @@ import { readOptimizerState } from "../../lib/pretrain/optimizer_state.ts";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
 import pretrainStage from "../../stages/pretrain.ts";
 import { bytes, parse, runTiny, tempDir, tinyRaw, writeSmallTokenizer } from "./helpers.ts";
+import { contextDefaults } from "../data/stage_context.ts";
 
 const root = tempDir("stage");
 const tokenizer = await writeSmallTokenizer(join(root, "tokenizer"));
@@ -151,6 +152,7 @@ Deno.test("pretrain: the artifact loads into seqcls graphs (full, LoRA, DID) wit
     tokenizer: { kind: "embedded-tokenizer", params: { vocab_size: 512 } },
   });
   const ctx: StageContext<typeof params> = {
+    ...contextDefaults(),
     params,
     inputs: { tokenizer },
     outDir: ctxDir,

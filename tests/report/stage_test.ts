@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { REPORT_FILES } from "../../lib/report/write_report.ts";
 import { reportParams, reportStage } from "../../stages/report.ts";
 import { FIXTURE_DIR, tempDir } from "./helpers.ts";
+import { contextDefaults } from "../data/stage_context.ts";
 
 const RESULTS_REF = { kind: "collect-results", params: { config: "pipeline.yaml" } };
 
@@ -21,6 +22,7 @@ function context(resultsDir: string, outDir: string, params = {}) {
   return {
     logs,
     ctx: {
+      ...contextDefaults(),
       params: reportParams.parse({ results: RESULTS_REF, bootstrapResamples: 300, ...params }),
       inputs: { results: resultsDir },
       outDir,

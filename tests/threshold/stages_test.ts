@@ -7,6 +7,7 @@ import { lrSearchParams, lrSearchStage } from "../../stages/lr_search.ts";
 import { thresholdStage } from "../../stages/threshold.ts";
 import { adaptiveThreshold } from "../../stages/threshold_search.ts";
 import { collectResultsStage } from "../../stages/collect_results.ts";
+import { contextDefaults } from "../data/stage_context.ts";
 
 function run(
   method: RunResult["method"],
@@ -40,6 +41,7 @@ function run(
 
 function ctxFor<P>(params: P, inputs: Record<string, string>, outDir: string): StageContext<P> {
   return {
+    ...contextDefaults(),
     params,
     inputs,
     outDir,
