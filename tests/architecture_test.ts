@@ -132,3 +132,33 @@ Deno.test("lib/pipeline/ imports neither lib/cluster/ nor lib/device/", () => {
   if (b.length > 0) console.error(b.join("\n"));
   assert.deepEqual(b, [], `engine modules importing Slurm or device code:\n${b.join("\n")}`);
 });
+
+/**
+ * The violations of rule (c): a stage module takes from the engine only its plug-in contract
+ * (`lib/pipeline/stage.ts`) and never names the store's layout — its inputs, keys and sub-runs
+ * come through the stage context.
+ */
+function stageViolations(): string[] {
+  const out: string[] = [];
+  const storeLayout =
+    /["'`][^"'`]*\b(spec\.json|result\.json\b.*work|\.idim\/store|views\/|work\/)/;
+  for (const file of tsFiles("stages")) {
+    for (const target of importTargets(file)) {
+      if (under(target, "lib/pipeline") && target !== "lib/pipeline/stage.ts") {
+        out.push(`${file} imports ${target}`);
+      }
+    }
+    const source = Deno.readTextFileSync(path.join(REPO, file));
+    source.split("\n").forEach((line, i) => {
+      if (storeLayout.test(line)) {
+        out.push(`${file}:${i + 1} names the store layout: ${line.trim()}`);
+      }
+    });
+  }
+  return out;
+}
+
+Deno.test("stages reach the engine only through the stage contract and context", () => {
+  const v = stageViolations();
+  assert.deepEqual(v, [], `stages reaching under the engine:\n${v.join("\n")}`);
+});
