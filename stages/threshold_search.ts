@@ -9,79 +9,16 @@
  * @module
  */
 import * as path from "node:path";
-import { defineStage, type InstanceRef, type StageDefinition } from "../lib/pipeline/stage.ts";
-import type { PointResult } from "../lib/results/types.ts";
-import { bisectGrid } from "../lib/threshold/adaptive.ts";
-import { computeThreshold } from "../lib/threshold/aggregate.ts";
-import {
-  baselineInputs,
-  checkPoint,
-  modelParamsOf,
-  readPoint,
-  resolveBaseline,
-  type SweepParams,
-  sweepParamsSchema,
-  THRESHOLD_FILE,
-} from "../lib/threshold/sweep_params.ts";
-import { writeJsonAtomic } from "../lib/train/run_stage.ts";
+import { defineStage, type StageDefinition } from "../lib/pipeline/stage.ts";
+import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
+import { adaptiveThreshold } from "../lib/threshold/adaptive_search.ts";
+import { baselineInputs, sweepParamsSchema } from "../lib/threshold/sweep_params.ts";
 import {
   locateInStore,
   stagesOf,
   storeSubRunner,
   type SubRunner,
 } from "../lib/train/sub_runner.ts";
-
-/** Training runs behind one point reference (its lr grid size; 1 for a bare train ref). */
-export function runsOfRef(ref: InstanceRef): number {
-  const lrs = ref.params.lrs;
-  return Array.isArray(lrs) ? lrs.length : 1;
-}
-
-/** Runs the adaptive search with `obtain` producing each needed point's artifact dir. */
-export async function adaptiveThreshold(
-  p: SweepParams,
-  inputs: Record<string, string>,
-  obtain: (ref: InstanceRef) => Promise<string>,
-  log: (m: string) => void,
-) {
-  const base = resolveBaseline(p, inputs);
-  const target = p.fraction * base.value;
-  const seeds = [...new Set(p.points.map((g) => g.seed))].sort((a, b) => a - b);
-  const used: PointResult[] = [];
-  const values: { size: number; seed: number; value: number | null }[] = [];
-  let runsSaved = 0;
-  for (const seed of seeds) {
-    const grid = p.points.filter((g) => g.seed === seed);
-    const bySize = new Map(grid.map((g) => [g.size, g]));
-    const out = await bisectGrid(grid.map((g) => g.size), target, async (size) => {
-      const g = bySize.get(size)!;
-      const pt = readPoint(await obtain(g.point));
-      checkPoint(p, pt, size, seed, base);
-      used.push(pt);
-      log(`seed ${seed} size ${size}: ${pt.metric}=${pt.value} (target ${target})`);
-      return pt.value;
-    });
-    const evaluated = new Set(out.points.map((x) => x.size));
-    for (const g of grid) if (!evaluated.has(g.size)) runsSaved += runsOfRef(g.point);
-    for (const x of out.points) values.push({ size: x.size, seed, value: x.value });
-  }
-  const result = computeThreshold({
-    model: p.model,
-    task: p.task,
-    method: p.method,
-    metric: base.metric ?? used[0]?.metric ?? "accuracy",
-    baseline: base.value,
-    baselineSource: base.source,
-    fraction: p.fraction,
-    points: values,
-    runsSaved,
-    modelParams: modelParamsOf(base, used),
-    ...(base.pretrainSteps !== undefined ? { pretrainSteps: base.pretrainSteps } : {}),
-  });
-  result.search = "adaptive";
-  result.runsUsed = used.reduce((a, x) => a + x.runs.length, 0);
-  return result;
-}
 
 let registryOverride: StageDefinition[] | undefined;
 
@@ -137,6 +74,6 @@ export const thresholdSearchStage = defineStage({
         `${result.runsUsed} runs used, ${result.runsSaved} saved; sub-instances run ` +
         `${sub.stats.ran}, cached ${sub.stats.cached}`,
     );
-    writeJsonAtomic(path.join(ctx.outDir, THRESHOLD_FILE), result);
+    writeThresholdResult(ctx.outDir, result);
   },
 });

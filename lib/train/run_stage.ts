@@ -9,14 +9,12 @@
 import * as path from "node:path";
 import { canonicalJson, sha256Hex } from "../pipeline/canonical.ts";
 import type { StageContext } from "../pipeline/stage.ts";
-import type { RunResult } from "../results/types.ts";
+import { type RunResult, writeRunResult } from "../results/run_result.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
 import { locateInStore } from "./sub_runner.ts";
 import { trainLoop, type TrainStepper } from "./train_loop.ts";
 
-/** The file a train stage writes. */
-export const RUN_RESULT_FILE = "result.json";
 /** The checkpoint file inside the scratch directory. */
 export const CHECKPOINT_FILE = "checkpoint.bin";
 
@@ -31,13 +29,6 @@ export function nanAfter(stepper: TrainStepper, from: number): TrainStepper {
     setState: (s) => stepper.setState(s),
     ...(stepper.sync ? { sync: () => stepper.sync!() } : {}),
   };
-}
-
-/** Writes a JSON file atomically (temp file + rename). */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, JSON.stringify(value, null, 1) + "\n");
-  Deno.renameSync(tmp, file);
 }
 
 /** Runs one training instance with `backend` and writes its `RunResult`. */
@@ -122,7 +113,7 @@ export async function runTrainStage(
       ...(key ? { key } : {}),
       config: { ...hyper, batchSize, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
     };
-    writeJsonAtomic(path.join(ctx.outDir, RUN_RESULT_FILE), result);
+    writeRunResult(ctx.outDir, result);
     ctx.log(
       outcome.status === "ok"
         ? `done: best select ${metric}=${
