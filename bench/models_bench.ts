@@ -57,6 +57,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
     const meta = exportGraphs(dir, out, {
       method,
       size,
+      ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch,
       seq,
       numLabels: 2,
