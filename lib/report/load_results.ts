@@ -18,7 +18,11 @@ import {
   writeProvenance,
 } from "../results/collected.ts";
 import { parseRecord, readJsonFile } from "../results/json_file.ts";
-import { type Provenance, type ProvenanceInstance, provenanceSchema } from "../results/provenance.ts";
+import {
+  type Provenance,
+  type ProvenanceInstance,
+  provenanceSchema,
+} from "../results/provenance.ts";
 import type { PointResult, ThresholdResult } from "../results/types.ts";
 import { derivedProvenance } from "./provenance.ts";
 

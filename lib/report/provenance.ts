@@ -6,7 +6,6 @@
  */
 import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
 
-
 const NOT_RECORDED = "not recorded";
 
 /**
