@@ -6,7 +6,7 @@
  * and writes `bench/results/models.json`.
  *
  * Each method runs in its own child process (so its peak memory is its own), with the glibc
- * malloc settings DESIGN.md recommends and `disable_prepacking` (θ0 stays mapped and shared).
+ * malloc settings of lib/onnx/README.md ("Process settings") and `disable_prepacking` (θ0 stays mapped and shared).
  *
  *   deno run -A bench/models_bench.ts [--batch 8] [--seq 32] [--steps 3] [--methods did,lora]
  *
@@ -57,6 +57,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
     const meta = exportGraphs(dir, out, {
       method,
       size,
+      ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch,
       seq,
       numLabels: 2,

@@ -9,7 +9,8 @@
  *    the wall time of each instance.
  *
  * Prints a table and writes `bench/results/pretrain.json`. Start it with the glibc settings of
- * DESIGN.md (`MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184`); timings on
+ * lib/onnx/README.md, "Process settings" (`MALLOC_MMAP_THRESHOLD_=33554432
+ * MALLOC_TRIM_THRESHOLD_=17179869184`); timings on
  * a loaded machine are upper bounds.
  *
  *   deno run -A bench/pretrain_bench.ts [--steps 1500] [--vocab 4096] [--threads 1] [--time-steps 60]

@@ -43,12 +43,16 @@ const Params = z.object({
   seed: z.number().int().default(0),
   projection: z.enum(["per-tensor", "global"]).default("per-tensor"),
   lambdaPer: z.enum(["tensor", "layer"]).default("tensor"),
-  loraAlpha: z.number().positive().default(8),
+  /** LoRA α: required for `lora` (the planner passes `experiment.lora.alpha`, default 16). */
+  loraAlpha: z.number().positive().optional(),
   loraTargets: z.array(z.string()).default(["query", "value"]),
   rslora: z.boolean().default(false),
   dropout: z.number().min(0).max(0.9).default(0),
   task: z.enum(["seqcls", "mlm"]).default("seqcls"),
   maskedPositions: z.number().int().positive().optional(),
+}).refine((p) => p.method !== "lora" || p.loraAlpha !== undefined, {
+  message: "method lora needs loraAlpha (experiment.lora.alpha)",
+  path: ["loraAlpha"],
 });
 
 /** The parsed parameters of `export-graphs`. */

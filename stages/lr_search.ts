@@ -5,14 +5,13 @@
  *
  * @module
  */
-import * as path from "node:path";
 import { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
-import type { RunResult } from "../lib/results/types.ts";
-import { instanceRefSchema } from "../lib/train/run_config.ts";
-import { RUN_RESULT_FILE, writeJsonAtomic } from "../lib/train/run_stage.ts";
+import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
+import { sizeLabel } from "../lib/results/methods.ts";
+import { POINT_FILE, writePointResult } from "../lib/results/point_result.ts";
+import { readRunResult, type RunResult } from "../lib/results/run_result.ts";
 import { pointFromRuns } from "../lib/train/select.ts";
-import { POINT_FILE } from "../lib/threshold/sweep_params.ts";
 
 /** Parameters: a train instance without its lr, and the lr grid. */
 export const lrSearchParams = z.strictObject({
@@ -39,22 +38,20 @@ export const lrSearchStage = defineStage({
   outputs: () => [POINT_FILE],
   label: (p) => {
     const t = p.train.params;
-    const size = t.d !== undefined ? `,d=${t.d}` : t.r !== undefined ? `,r=${t.r}` : "";
-    return `model=${t.model},task=${t.task},method=${
-      t.method ?? p.train.kind
-    }${size},seed=${t.seed},lrs=${p.lrs.length}`;
+    const graphs = t.graphs as { params?: { size?: number } } | undefined;
+    const size = (t.d ?? graphs?.params?.size) as number | undefined;
+    return `model=${t.model},task=${t.task},method=${t.method ?? p.train.kind}${
+      sizeLabel(t.method, size)
+    },seed=${t.seed},lrs=${p.lrs.length}`;
   },
   run(ctx) {
-    const runs: RunResult[] = ctx.params.lrs.map((_, i) => {
-      const file = path.join(ctx.inputs[`lr_${i}`], RUN_RESULT_FILE);
-      return JSON.parse(Deno.readTextFileSync(file)) as RunResult;
-    });
+    const runs: RunResult[] = ctx.params.lrs.map((_, i) => readRunResult(ctx.inputs[`lr_${i}`]));
     const point = pointFromRuns(runs);
     for (const r of runs) {
       ctx.log(`lr ${r.lr}: ${r.status} select ${r.metric}=${r.best?.select[r.metric] ?? "-"}`);
     }
     ctx.log(`best lr ${point.bestLr}: report ${point.metric}=${point.value}`);
-    writeJsonAtomic(path.join(ctx.outDir, POINT_FILE), point);
+    writePointResult(ctx.outDir, point);
     return Promise.resolve();
   },
 });

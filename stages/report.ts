@@ -1,39 +1,22 @@
 /**
  * Stage `report`: the last stage of the pipeline. Reads the collected results (one input,
- * `results`: a directory holding `points.json`, `thresholds.json` and `provenance.json`, or the
- * `collect-results` stage's `results.json` with an optional `provenance.json`; see
- * `lib/report/load_results.ts`) and writes the self-contained report, published under
+ * `results`: the `collect-results` directory, `results.json` and `provenance.json`; see
+ * `lib/results/collected.ts` and `lib/report/load_results.ts`) and writes the self-contained report, published under
  * `reports/`: `index.html`, `summary.md`, `summary.csv`, `runs.csv`, `stats.json` and
  * `charts/<name>.{vl.json,svg,png}` for each chart.
  *
  * @module
  */
 import { z } from "zod";
-import { defineStage, type InstanceRef, type Json } from "../lib/pipeline/stage.ts";
+import { defineStage } from "../lib/pipeline/stage.ts";
+import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { readResults } from "../lib/report/load_results.ts";
 import { DEFAULT_REPORT_OPTIONS, REPORT_FILES, writeReport } from "../lib/report/write_report.ts";
 
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number(),
-    z.string(),
-    z.array(json),
-    z.record(z.string(), json),
-  ])
-);
-
-/** A reference to an upstream stage instance. */
-const instanceRef: z.ZodType<InstanceRef> = z.object({
-  kind: z.string().min(1),
-  params: z.record(z.string(), json),
-});
-
 /** Parameters of the `report` stage. */
 export const reportParams = z.object({
-  /** The instance whose output directory holds points.json, thresholds.json, provenance.json. */
-  results: instanceRef,
+  /** The `collect-results` instance (its directory holds results.json and provenance.json). */
+  results: instanceRefSchema,
   title: z.string().min(1).default(DEFAULT_REPORT_OPTIONS.title),
   /** `value`: smallest grid size reaching the target; `interpolated`: log-interpolated crossing. */
   statistic: z.enum(["value", "interpolated"]).default("value"),

@@ -6,19 +6,17 @@
  *
  * @module
  */
-import * as path from "node:path";
 import { defineStage } from "../lib/pipeline/stage.ts";
+import { readPointResult } from "../lib/results/point_result.ts";
+import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
 import { computeThreshold } from "../lib/threshold/aggregate.ts";
 import {
   baselineInputs,
   checkPoint,
   modelParamsOf,
-  readPoint,
   resolveBaseline,
   sweepParamsSchema,
-  THRESHOLD_FILE,
 } from "../lib/threshold/sweep_params.ts";
-import { writeJsonAtomic } from "../lib/train/run_stage.ts";
 
 export const thresholdStage = defineStage({
   kind: "threshold",
@@ -36,7 +34,7 @@ export const thresholdStage = defineStage({
     const p = ctx.params;
     const base = resolveBaseline(p, ctx.inputs);
     const pts = p.points.map((g, i) => {
-      const pt = readPoint(ctx.inputs[`point_${i}`]);
+      const pt = readPointResult(ctx.inputs[`point_${i}`]);
       checkPoint(p, pt, g.size, g.seed, base);
       return pt;
     });
@@ -60,7 +58,7 @@ export const thresholdStage = defineStage({
       `${p.method}: target ${result.target} (${p.fraction} × ${base.source} ${base.value}); ` +
         `value ${result.value}, interpolated ${result.interpolated}`,
     );
-    writeJsonAtomic(path.join(ctx.outDir, THRESHOLD_FILE), result);
+    writeThresholdResult(ctx.outDir, result);
     return Promise.resolve();
   },
 });

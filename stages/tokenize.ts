@@ -9,23 +9,19 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { defineStage, type InstanceRef, type Json } from "../lib/pipeline/stage.ts";
+import { defineStage } from "../lib/pipeline/stage.ts";
+import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { TENSOR_NAMES } from "../lib/data/token_tensors.ts";
 import { ROLE_SPLITS } from "../lib/data/schema.ts";
 import { sha256Hex, tokenizeDataset } from "../lib/data/tokenize_splits.ts";
 import { HfTokenizer } from "../lib/text/tokenizer.ts";
 
-const ref = z.strictObject({
-  kind: z.string().min(1),
-  params: z.record(z.string(), z.unknown()),
-});
-
 /** Parameters of `tokenize`. */
 export const tokenizeParams = z.strictObject({
   /** The `download-dataset` instance. */
-  dataset: ref,
+  dataset: instanceRefSchema,
   /** The instance whose outputs hold `tokenizer.json`. */
-  tokenizer: ref,
+  tokenizer: instanceRefSchema,
   /** Tokens per row, special tokens included; longer inputs are truncated. */
   max_length: z.number().int().min(4).max(4096).default(128),
   truncation: z.enum(["longest_first", "only_first", "only_second"]).default("longest_first"),
@@ -45,8 +41,8 @@ export const stage = defineStage({
   module: import.meta.url,
   params: tokenizeParams,
   inputs: (p) => ({
-    dataset: p.dataset as InstanceRef,
-    tokenizer: { kind: p.tokenizer.kind, params: p.tokenizer.params as Record<string, Json> },
+    dataset: p.dataset,
+    tokenizer: p.tokenizer,
   }),
   outputs: tokenizeOutputs,
   resources: () => ({ cpus: 1, memoryMiB: 3072 }),

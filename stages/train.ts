@@ -14,10 +14,13 @@ import { onnxBackend } from "../lib/train/onnx_backend.ts";
 import {
   fullParamsSchema,
   loraParamsSchema,
+  sizeOf,
   subspaceParamsSchema,
   type TrainParams,
 } from "../lib/train/run_config.ts";
-import { RUN_RESULT_FILE, runTrainStage } from "../lib/train/run_stage.ts";
+import { runTrainStage } from "../lib/train/run_stage.ts";
+import { RUN_RESULT_FILE } from "../lib/results/run_result.ts";
+import { METHODS, sizeLabel } from "../lib/results/methods.ts";
 import { estimateTrainRun } from "../lib/train/estimate.ts";
 
 const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
@@ -26,10 +29,9 @@ const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
 });
 const outputs = () => [RUN_RESULT_FILE];
 const resources = (p: { threads: number }) => ({ cpus: p.threads });
-const label = (p: TrainParams) => {
-  const size = "d" in p ? `,d=${p.d}` : "r" in p ? `,r=${p.r}` : "";
-  return `model=${p.model},task=${p.task},method=${p.method}${size},lr=${p.lr},seed=${p.seed}`;
-};
+const label = (p: TrainParams) =>
+  `model=${p.model},task=${p.task},method=${p.method}${sizeLabel(p.method, sizeOf(p))},` +
+  `lr=${p.lr},seed=${p.seed}`;
 
 /** One train kind: every kind shares inputs, outputs, resources, label, estimate and runner. */
 function trainStage<S extends z.ZodType<TrainParams>>(
@@ -52,18 +54,22 @@ function trainStage<S extends z.ZodType<TrainParams>>(
 }
 
 export const trainFullStage = trainStage(
-  "train-full",
+  METHODS.full.trainKind,
   "full fine-tuning run (the baseline of the 90% target)",
   fullParamsSchema,
 );
 
 export const trainSubspaceStage = trainStage(
-  "train-subspace",
+  METHODS.did.trainKind,
   "DID / SAID run in a random Fastfood subspace of dimension d",
   subspaceParamsSchema,
 );
 
-export const trainLoraStage = trainStage("train-lora", "LoRA run of rank r", loraParamsSchema);
+export const trainLoraStage = trainStage(
+  METHODS.lora.trainKind,
+  "LoRA run of rank r (the exported graphs' size)",
+  loraParamsSchema,
+);
 
 /** The three train kinds. */
 export const trainStages = [trainFullStage, trainSubspaceStage, trainLoraStage];

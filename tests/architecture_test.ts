@@ -14,21 +14,6 @@ import { fileURLToPath } from "node:url";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * Modules that still import `lib/pipeline/` against rule (a). Other branches are removing these
- * (the stage context gives them what they take from the engine); delete an entry once its file
- * no longer needs it. Only `lib/train/`, `lib/threshold/` and `lib/pretrain/` may appear here:
- * `lib/cluster/` and `lib/device/` must never need an entry.
- */
-const ALLOWED_PIPELINE_IMPORTERS = new Set([
-  "lib/train/run_stage.ts", // canonical.ts, stage.ts
-  "lib/train/estimate.ts", // stage.ts
-  "lib/train/sub_runner.ts", // dag, fsutil, instance_exec, stage, state, store (nested runs)
-  "lib/train/run_config.ts", // stage.ts
-  "lib/threshold/sweep_params.ts", // stage.ts
-  "lib/pretrain/state.ts", // canonical.ts, stage.ts
-]);
-
 /** Every .ts file under a folder, repo-relative with `/` separators. */
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -75,7 +60,7 @@ function violations(): { a: string[]; b: string[] } {
     for (const target of importTargets(file)) {
       if (
         under(target, "lib/pipeline") && !under(file, "lib/pipeline") &&
-        !under(file, "lib/plan") && !ALLOWED_PIPELINE_IMPORTERS.has(file)
+        !under(file, "lib/plan")
       ) {
         a.push(`${file} imports ${target}`);
       }
@@ -112,16 +97,7 @@ const g = await import("./g.ts");
   ]);
 });
 
-Deno.test("the allow-list names only modules outside the engine's plug-in boundaries", () => {
-  for (const f of ALLOWED_PIPELINE_IMPORTERS) {
-    assert.ok(
-      under(f, "lib/train") || under(f, "lib/threshold") || under(f, "lib/pretrain"),
-      `${f} may not be allow-listed`,
-    );
-  }
-});
-
-Deno.test("only lib/plan/ (and the allow-listed modules) import lib/pipeline/ from lib/", () => {
+Deno.test("only lib/plan/ imports lib/pipeline/ from lib/", () => {
   const { a } = violations();
   if (a.length > 0) console.error(a.join("\n"));
   assert.deepEqual(a, [], `modules under lib/ importing lib/pipeline/:\n${a.join("\n")}`);

@@ -86,6 +86,7 @@ function prepShape(work: string, shape: string, methods: ("did" | "lora")[]): vo
     exportGraphs(modelDir, join(work, shape, method), {
       method,
       size: sizeOf(method),
+      ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch,
       seq,
       numLabels: 2,

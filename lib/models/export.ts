@@ -78,7 +78,10 @@ export interface ExportOptions {
   projection?: "per-tensor" | "global";
   /** SAID: one λ per tensor (default) or per layer. */
   lambdaPer?: "tensor" | "layer";
-  /** LoRA: α (default 8), targets (default query, value), rsLoRA. */
+  /**
+   * LoRA: α (required for LoRA; its default lives in the experiment schema, `experiment.lora`),
+   * targets (default query, value), rsLoRA.
+   */
   loraAlpha?: number;
   loraTargets?: string[];
   rslora?: boolean;
@@ -133,9 +136,10 @@ export function parameterization(o: ExportOptions): Parameterization {
     case "said":
       return said({ d: need(), projection: o.projection, seed: o.seed, lambdaPer: o.lambdaPer });
     case "lora":
+      if (o.loraAlpha === undefined) throw new Error("export: method lora needs loraAlpha");
       return lora({
         r: need(),
-        alpha: o.loraAlpha ?? 8,
+        alpha: o.loraAlpha,
         targets: o.loraTargets,
         rslora: o.rslora,
         seed: o.seed,
@@ -360,7 +364,7 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
     options: {
       projection: o.projection ?? "per-tensor",
       lambdaPer: o.lambdaPer ?? "tensor",
-      loraAlpha: o.loraAlpha ?? 8,
+      loraAlpha: o.loraAlpha ?? null,
       loraTargets: o.loraTargets ?? ["query", "value"],
       rslora: o.rslora ?? false,
       dropout: o.dropout ?? 0,

@@ -1,5 +1,5 @@
 /**
- * Fastfood projections as differentiable graph ops (the efficient form of DESIGN.md).
+ * Fastfood projections as differentiable graph ops, in their efficient form.
  *
  * Because pad_L(B z) is non-zero only in its first d ≤ n = 2^⌈log2 d⌉ entries, H_L·pad_L(Bz) is
  * H_n·pad_n(Bz) tiled L/n times, so Π H B pad(z) is a gather from an n-long table with indices

@@ -1,8 +1,6 @@
 /**
- * The ops the model graphs use, re-exported from `lib/onnx` in one place, plus the few
- * model-level compositions that `lib/onnx` does not (yet) provide, written from its
- * differentiable primitives (so autodiff covers them without hand-written backward rules,
- * except where noted). See `NEEDS_FROM_ONNX.md`.
+ * The ops the model graphs use, re-exported from `lib/onnx` in one place, plus the model-level
+ * defaults of a few of them (erf GELU, LayerNorm epsilon, seeded dropout, a padding mask).
  *
  * @module
  */
@@ -33,9 +31,10 @@ import { wht } from "../onnx/ops/wht.ts";
 import { reduceMean, reduceSum } from "../onnx/ops/reduce.ts";
 import {
   concat,
-  expand,
+  cumsum,
   gather,
   gatherElements,
+  gatherElementsRows,
   reshape,
   shapeOf,
   slice,
@@ -47,12 +46,14 @@ export {
   add,
   cast,
   concat,
+  cumsum,
   div,
   equal,
   erf,
   exp,
   gather,
   gatherElements,
+  gatherElementsRows,
   matmul,
   mul,
   not,
@@ -82,30 +83,9 @@ export function gelu(x: Tensor): Tensor {
   return onnxGelu(x, "none");
 }
 
-/** Inclusive cumulative sum of an integer tensor along `axis` (no gradient). */
-export function cumsum(x: Tensor, axis: number): Tensor {
-  const g = x.graph;
-  const [y] = g.node({
-    op: "CumSum",
-    inputs: [x, g.scalar(axis, "int64")],
-    outputs: [{ dtype: x.dtype, shape: x.shape }],
-    noGradReason: "CumSum of integer position ids",
-  });
-  return y;
-}
-
 /** Inverted dropout for training graphs (ORT's Dropout kernel, seeded). */
 export function dropout(x: Tensor, p: number, seed: number): Tensor {
   return onnxDropout(x, { ratio: p, seed });
-}
-
-/** Rows of h [B, S, H] at positions [B, P] (int64) → [B, P, H]. */
-export function gatherElementsRows(h: Tensor, positions: Tensor): Tensor {
-  const idx = expand(
-    unsqueeze(positions, [2]),
-    concat([shapeOf(positions), slice(shapeOf(h), [2], [3])], 0),
-  );
-  return gatherElements(h, idx, 1);
 }
 
 /** Whether `x` is `pad`: bool mask (used for RoBERTa position ids). */

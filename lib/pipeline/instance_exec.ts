@@ -156,6 +156,9 @@ export async function executeInstance(
   const state = new StateCache(store.stateFile).load();
   const finish = (r: Omit<InstanceResult, "state" | "seconds">): InstanceResult => {
     const result: InstanceResult = { ...r, seconds: seconds(), state: state.added() };
+    // An attempt that waited on the key lock may find the folder removed by the one that
+    // committed (two searches obtaining the same point): recreate it for the result file.
+    Deno.mkdirSync(work, { recursive: true });
     writeFileAtomic(resultPath(store, key), JSON.stringify(result) + "\n", store.tmp, false);
     keyLock.unlockSync();
     keyLock.close();

@@ -11,7 +11,8 @@
 import type { z } from "zod";
 
 /** A JSON value: what parameters are made of, canonically serialised for hashing. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json } from "../hash/canonical.ts";
+import type { Json } from "../hash/canonical.ts";
 
 /** A reference to a stage instance: its kind and its (unparsed) parameters. */
 export interface InstanceRef {

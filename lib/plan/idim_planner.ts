@@ -10,6 +10,7 @@ import { PlanError, type PlannedRef, type Planner } from "../pipeline/planner.ts
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
 import YAML from "yaml";
 import type { ProvenanceParams } from "../report/provenance_params.ts";
+import { sizeParamOf, type SweepMethod, trainKindOf } from "../results/methods.ts";
 import { EVAL_POLICY } from "../train/select.ts";
 import {
   type Experiment,
@@ -26,7 +27,12 @@ import { describeValue } from "../pipeline/config.ts";
 export { modelRefs, type PlannedModel, pretrainChain } from "./model_refs.ts";
 export { numLabels } from "./task_facts.ts";
 
-type Sweep = "did" | "said" | "lora";
+type Sweep = SweepMethod;
+
+/** The size grid of a method's section: its `d` or `r` list, per the method table. */
+function sizeGridOf(method: Sweep, section: { d: number[] } | { r: number[] }): number[] {
+  return (section as Record<string, number[]>)[sizeParamOf(method)!];
+}
 
 /** Keys of a training-settings layer (`experiment.train`, a method section, `task.train`). */
 const SETTING_KEYS = new Set([
@@ -166,14 +172,11 @@ export class IdimPlan {
     seed: number,
   ): InstanceRef {
     const s = this.settings(method, task);
-    const kind = method === "full"
-      ? "train-full"
-      : method === "lora"
-      ? "train-lora"
-      : "train-subspace";
-    const sizeKey = method === "lora" ? { r: size } : method === "full" ? {} : { d: size };
+    // The size is the exported graphs' `size`; only the subspace methods repeat it as `d` (the
+    // LoRA rank is keyed once, through the graphs).
+    const sizeKey = sizeParamOf(method) === "d" ? { d: size } : {};
     const train: InstanceRef = {
-      kind,
+      kind: trainKindOf(method),
       params: clean({
         model: model.name,
         task,
@@ -201,7 +204,7 @@ export class IdimPlan {
   /** The d90 / r90 instance of one (model, task, method), and the points it reads. */
   thresholdRef(model: PlannedModel, task: string, method: Sweep) {
     const section = this.exp[method]!;
-    const grid = "d" in section ? section.d : section.r;
+    const grid = sizeGridOf(method, section);
     const ref = this.exp.tasks[task].reference_baseline;
     const baselinePoints = this.exp.seeds.map((seed) =>
       this.pointRef(model, task, "full", undefined, seed)

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
 import { join } from "node:path";
 import { readCheckpoint, type TensorState, writeCheckpoint } from "../train/checkpoint.ts";
 import type { DataOrderState } from "../train/data_order.ts";
@@ -41,17 +41,6 @@ export interface OptimizerState {
   loss: Float32Array;
 }
 
-/** JSON with object keys sorted and undefined members dropped (the run identity's text). */
-function sortedJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    return value === undefined ? "null" : JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(obj[k])}`).join(",")}}`;
-}
-
 /** The run identity: a hash of every parameter that changes the trained numbers. */
 export function runId(p: PretrainParams): string {
   const {
@@ -63,8 +52,7 @@ export function runId(p: PretrainParams): string {
     eval_sequences: _e,
     ...rest
   } = p;
-  const text = sortedJson({ ...rest, schedule_steps: scheduleSteps(p) });
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Hex(canonicalJson({ ...rest, schedule_steps: scheduleSteps(p) }));
 }
 
 /** Writes `optimizer_state.bin` (moments and loss) and `optimizer_state.json` into `dir`. */

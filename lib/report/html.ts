@@ -21,7 +21,8 @@ import {
   scalingLines,
   statisticDescription,
 } from "./markdown.ts";
-import { hardwareRecorded, type Provenance } from "./provenance.ts";
+import type { Provenance } from "../results/provenance.ts";
+import { hardwareRecorded } from "./provenance.ts";
 import { htmlTable, summaryHtmlTable, type SummaryRow } from "./tables.ts";
 
 /** Escapes text for HTML element content and attribute values. */

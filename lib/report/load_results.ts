@@ -1,68 +1,36 @@
 /**
- * Reads and validates the report's `results` input directory:
- *
- * - `points.json`: `PointResult[]` (every sweep point, each with all its lr runs; full
- *   fine-tuning points have `method: "full"` and `size: null`),
- * - `thresholds.json`: `ThresholdResult[]` (d90 / r90 per model, task and method),
- * - `provenance.json`: `Provenance`.
- *
- * The single-file layout written by the `collect-results` stage is accepted too:
- * `results.json` = `{ policy: string, thresholds: ThresholdResult[], points: PointResult[] }`
- * (records may carry their instance `key`), with `provenance.json` optional: without it the
- * report says which provenance was not recorded and derives the rest from the records.
+ * Reads and validates the report's `results` input: the directory `collect-results` writes
+ * (`lib/results/collected.ts`): `results.json` = `{ policy, thresholds, points }` (records
+ * with their instance `key`) and `provenance.json`. Without `provenance.json` the report says
+ * which provenance was not recorded and derives the rest from the records.
  *
  * Any problem is reported with the file and the key that is wrong; nothing is written.
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { z } from "zod";
-import type { PointResult, ThresholdResult } from "../results/types.ts";
+import * as path from "node:path";
 import {
-  derivedProvenance,
+  COLLECTED_FILES,
+  type CollectedResults,
+  collectedResultsSchema,
+  readProvenanceJson,
+  writeCollectedResults,
+  writeProvenance,
+} from "../results/collected.ts";
+import { parseRecord, readJsonFile } from "../results/json_file.ts";
+import {
   type Provenance,
   type ProvenanceInstance,
   provenanceSchema,
-} from "./provenance.ts";
-import { describeIssues, pointResultSchema, thresholdResultSchema } from "./results_schema.ts";
-
-/** The file names in a `results` directory. */
-export const RESULT_FILES = {
-  points: "points.json",
-  thresholds: "thresholds.json",
-  provenance: "provenance.json",
-  /** The `collect-results` stage's single file: `{ policy, thresholds, points }`. */
-  collected: "results.json",
-} as const;
+} from "../results/provenance.ts";
+import type { PointResult, ThresholdResult } from "../results/types.ts";
+import { derivedProvenance } from "./provenance.ts";
 
 /** Everything the report is computed from. */
 export interface ReportData {
   points: PointResult[];
   thresholds: ThresholdResult[];
   provenance: Provenance;
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new Error(`report input ${path} cannot be read: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`report input ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function parse<S extends z.ZodType>(path: string, schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new Error(`report input is malformed:\n${describeIssues(path, result.error)}`);
-  }
-  return result.data;
 }
 
 /** The identity of a threshold: model, pretraining steps, task and method. */
@@ -72,89 +40,50 @@ export function thresholdIdentity(t: ThresholdResult): string {
   }/${t.task}/${t.method}`;
 }
 
-/** Validates already-parsed report data (used by `readResults` and by tests). */
+/**
+ * Validates already-parsed report data (used by `readResults` and by tests): `results` as
+ * `results.json` holds it, `provenance` as `provenance.json` does.
+ */
 export function validateReportData(
-  raw: { points: unknown; thresholds: unknown; provenance: unknown },
+  raw: { results: unknown; provenance: unknown },
   dir = "results",
 ): ReportData {
-  const pointsPath = join(dir, RESULT_FILES.points);
-  const thresholdsPath = join(dir, RESULT_FILES.thresholds);
-  const provenancePath = join(dir, RESULT_FILES.provenance);
-  const points = parse(pointsPath, pointResultSchema.array(), raw.points) as PointResult[];
-  const thresholds = parse(
-    thresholdsPath,
-    thresholdResultSchema.array(),
-    raw.thresholds,
-  ) as ThresholdResult[];
-  const provenance = parse(provenancePath, provenanceSchema, raw.provenance) as Provenance;
+  const resultsPath = path.join(dir, COLLECTED_FILES.results);
+  const provenancePath = path.join(dir, COLLECTED_FILES.provenance);
+  const { thresholds, points } = parseRecord(resultsPath, collectedResultsSchema, raw.results);
+  const provenance = parseRecord(provenancePath, provenanceSchema, raw.provenance);
   const seen = new Map<string, number>();
   thresholds.forEach((t, i) => {
     const id = thresholdIdentity(t);
     const first = seen.get(id);
     if (first !== undefined) {
       throw new Error(
-        `${thresholdsPath}: [${i}] duplicates [${first}] (${id}): ` +
+        `${resultsPath}: thresholds[${i}] duplicates [${first}] (${id}): ` +
           "expected one threshold per model, pretraining steps, task and method",
       );
     }
     seen.set(id, i);
     if (!(t.fraction > 0 && t.fraction <= 1)) {
       throw new Error(
-        `${thresholdsPath}: [${i}].fraction: expected a number in (0, 1], got ${t.fraction}`,
+        `${resultsPath}: thresholds[${i}].fraction: expected a number in (0, 1], got ${t.fraction}`,
       );
     }
   });
   return { points, thresholds, provenance };
 }
 
-/**
- * Reads a results directory and validates it: `points.json` + `thresholds.json` +
- * `provenance.json`, or `collect-results`' `results.json` (+ optional `provenance.json`).
- */
+/** Reads a `collect-results` directory and validates it. */
 export function readResults(dir: string): ReportData {
-  const provenancePath = join(dir, RESULT_FILES.provenance);
-  const collectedPath = join(dir, RESULT_FILES.collected);
-  if (!existsSync(join(dir, RESULT_FILES.points)) && existsSync(collectedPath)) {
-    const doc = readJson(collectedPath);
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-      throw new Error(`${collectedPath}: expected an object { policy, thresholds, points }`);
-    }
-    const { policy, thresholds, points } = doc as Record<string, unknown>;
-    if (policy !== undefined && typeof policy !== "string") {
-      throw new Error(`${collectedPath}: policy: expected a string`);
-    }
-    const parsed = {
-      points: parse(`${collectedPath} points`, pointResultSchema.array(), points) as PointResult[],
-      thresholds: parse(
-        `${collectedPath} thresholds`,
-        thresholdResultSchema.array(),
-        thresholds,
-      ) as ThresholdResult[],
-    };
-    const provenance = existsSync(provenancePath)
-      ? readJson(provenancePath)
-      : derivedFromRecords(parsed, typeof policy === "string" ? policy : null);
-    return validateReportData({ ...parsed, provenance }, dir);
-  }
-  return validateReportData(
-    {
-      points: readJson(join(dir, RESULT_FILES.points)),
-      thresholds: readJson(join(dir, RESULT_FILES.thresholds)),
-      provenance: readJson(provenancePath),
-    },
-    dir,
-  );
+  const resultsPath = path.join(dir, COLLECTED_FILES.results);
+  const results = readJsonFile(resultsPath);
+  const provenance = readProvenanceJson(dir) ??
+    derivedFromRecords(parseRecord(resultsPath, collectedResultsSchema, results));
+  return validateReportData({ results, provenance }, dir);
 }
 
-function derivedFromRecords(
-  data: { points: PointResult[]; thresholds: ThresholdResult[] },
-  policy: string | null,
-): Provenance {
+function derivedFromRecords(data: CollectedResults): Provenance {
   const instances: ProvenanceInstance[] = [];
-  const keyOf = (r: object) => {
-    const k = (r as { key?: unknown }).key;
-    return typeof k === "string" && k !== "" ? k : null;
-  };
+  const keyOf = (r: { key?: unknown }) => typeof r.key === "string" && r.key !== "" ? r.key : null;
   for (const t of data.thresholds) {
     const key = keyOf(t);
     if (key !== null) {
@@ -175,24 +104,23 @@ function derivedFromRecords(
   return derivedProvenance({
     instances,
     providers,
-    policy,
+    policy: data.policy ?? null,
     reason: "no provenance.json in the results input",
   });
 }
 
 /**
- * Validates `data` and writes it as a `results` directory (the report stage's input), each
- * file written to a temp name and renamed, so a reader never sees a half-written file.
+ * Validates `data` and writes it as a `collect-results` directory (the report stage's input),
+ * each file written atomically. The selection policy is the provenance's lr selection.
  */
 export function writeResults(dir: string, data: ReportData): void {
-  const valid = validateReportData(data, dir);
-  mkdirSync(dir, { recursive: true });
-  const write = (name: string, value: unknown) => {
-    const tmp = join(dir, `.${name}.tmp`);
-    writeFileSync(tmp, JSON.stringify(value, null, 1) + "\n");
-    renameSync(tmp, join(dir, name));
+  const results = {
+    policy: data.provenance.evaluationPolicy.lrSelection,
+    thresholds: data.thresholds,
+    points: data.points,
   };
-  write(RESULT_FILES.points, valid.points);
-  write(RESULT_FILES.thresholds, valid.thresholds);
-  write(RESULT_FILES.provenance, valid.provenance);
+  const valid = validateReportData({ results, provenance: data.provenance }, dir);
+  Deno.mkdirSync(dir, { recursive: true });
+  writeCollectedResults(dir, { ...results, thresholds: valid.thresholds, points: valid.points });
+  writeProvenance(dir, valid.provenance);
 }

@@ -7,7 +7,8 @@
 import type { ThresholdResult } from "../results/types.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import { correlationNotes, correlationText, slopeText } from "./format.ts";
-import { hardwareRecorded, type Provenance } from "./provenance.ts";
+import type { Provenance } from "../results/provenance.ts";
+import { hardwareRecorded } from "./provenance.ts";
 import { summaryMarkdownTable, type SummaryRow } from "./tables.ts";
 
 /** Statistic description shared by the page and the Markdown. */

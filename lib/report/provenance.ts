@@ -1,115 +1,10 @@
 /**
- * Provenance of a report: what produced the numbers. The report stage reads it from
- * `provenance.json` in its `results` input and prints every field.
+ * Provenance of a report: what produced the numbers (the record itself is
+ * `lib/results/provenance.ts`), and what can be recovered when it was not recorded.
  *
  * @module
  */
-import { z } from "zod";
-
-/** A stage instance the results depend on. */
-export interface ProvenanceInstance {
-  /** Stage kind, e.g. `train-lora`. */
-  kind: string;
-  /** Display label, e.g. `train-lora{task=mrpc,r=16}`. */
-  label: string;
-  /** The instance key (content hash). */
-  key: string;
-}
-
-/** The machine the results were computed on. */
-export interface Hardware {
-  /** CPU model name, e.g. from `/proc/cpuinfo`. */
-  cpuModel: string;
-  /** Logical CPU cores. */
-  cores: number;
-  /** Total memory in GiB. */
-  memoryGiB: number;
-  /** GPU model(s), if any. */
-  gpus?: string[];
-  /** Operating system and architecture, e.g. `linux x86_64`. */
-  os?: string;
-  /** Executor that ran the instances: `local` or a cluster name. */
-  executor?: string;
-}
-
-/** How runs were evaluated and how the reported numbers were chosen. */
-export interface EvaluationPolicy {
-  /** The split learning rates and checkpoints are selected on. */
-  selectSplit: string;
-  /** The split whose metric is reported and compared with the target. */
-  reportSplit: string;
-  /** How the learning rate is chosen per point. */
-  lrSelection: string;
-  /** Seeds per point and how they are combined. */
-  seeds: string;
-  /** Anything else a reader should know. */
-  notes?: string;
-}
-
-/** A baseline taken from the literature instead of measured by the pipeline. */
-export interface ReferenceBaseline {
-  model: string;
-  task: string;
-  metric: string;
-  value: number;
-  /** Where the number comes from, e.g. `Liu et al. 2019, Table 8`. */
-  citation: string;
-}
-
-/** Everything the report says about how its numbers were produced (`provenance.json`). */
-export interface Provenance {
-  /** The pipeline config, verbatim, and its path. */
-  config: { path: string; text: string };
-  /** The code version: `git describe --always --dirty`, the full commit, and whether dirty. */
-  code: { describe: string; commit: string; dirty: boolean };
-  /** Every stage instance behind the results. */
-  instances: ProvenanceInstance[];
-  hardware: Hardware;
-  /** Execution provider(s) that ran the training graphs, e.g. `cpu`. */
-  executionProvider: string;
-  evaluationPolicy: EvaluationPolicy;
-  /** Baselines from the config (thresholds with `baselineSource: "reference"`), with citations. */
-  referenceBaselines: ReferenceBaseline[];
-  /** ISO 8601 time the results were collected. */
-  createdAt?: string;
-  /**
-   * Set when parts of the provenance were not recorded (no `provenance.json` in the results
-   * input): says what is missing. The report prints it prominently.
-   */
-  missing?: string;
-}
-
-/** Runtime schema of `provenance.json`. */
-export const provenanceSchema = z.object({
-  config: z.object({ path: z.string(), text: z.string() }),
-  code: z.object({ describe: z.string(), commit: z.string(), dirty: z.boolean() }),
-  instances: z.array(z.object({ kind: z.string(), label: z.string(), key: z.string() })),
-  hardware: z.object({
-    cpuModel: z.string(),
-    cores: z.number().int().positive(),
-    memoryGiB: z.number().nonnegative(),
-    gpus: z.array(z.string()).optional(),
-    os: z.string().optional(),
-    executor: z.string().optional(),
-  }),
-  executionProvider: z.string(),
-  evaluationPolicy: z.object({
-    selectSplit: z.string(),
-    reportSplit: z.string(),
-    lrSelection: z.string(),
-    seeds: z.string(),
-    notes: z.string().optional(),
-  }),
-  referenceBaselines: z.array(z.object({
-    model: z.string(),
-    task: z.string(),
-    metric: z.string(),
-    value: z.number(),
-    citation: z.string(),
-  })),
-  createdAt: z.string().optional(),
-  missing: z.string().optional(),
-});
+import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
 
 const NOT_RECORDED = "not recorded";
 
@@ -146,6 +41,3 @@ export function derivedProvenance(args: {
 export function hardwareRecorded(p: Provenance): boolean {
   return p.hardware.cpuModel !== NOT_RECORDED;
 }
-
-type Same<A, B extends A> = B;
-export type _CheckProvenance = Same<Provenance, z.infer<typeof provenanceSchema>>;

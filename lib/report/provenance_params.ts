@@ -7,7 +7,10 @@
  */
 import { z } from "zod";
 import { collectCodeVersion, collectHardware } from "./collect_provenance.ts";
-import type { Provenance, ProvenanceInstance } from "./provenance.ts";
+import type { CollectedResults } from "../results/collected.ts";
+import { trainKindOf } from "../results/methods.ts";
+import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
+import { EVAL_POLICY } from "../train/select.ts";
 
 /** The planner-side part of the provenance, a `collect-results` parameter. */
 export const provenanceParamsSchema = z.strictObject({
@@ -30,6 +33,47 @@ export const provenanceParamsSchema = z.strictObject({
 
 /** Parsed planner-side provenance. */
 export type ProvenanceParams = z.infer<typeof provenanceParamsSchema>;
+
+/** What `collect-results` states when the planner gave no provenance. */
+export const UNRECORDED_PROVENANCE_PARAMS: ProvenanceParams = {
+  config: { path: "not recorded", text: "" },
+  evaluationPolicy: {
+    selectSplit: "select",
+    reportSplit: "report",
+    lrSelection: EVAL_POLICY,
+    seeds: "not recorded",
+  },
+  referenceBaselines: [],
+};
+
+/** The instances behind collected results: every threshold, point and run, with its key. */
+export function collectedInstances(doc: CollectedResults): ProvenanceInstance[] {
+  const size = (s: number | null) => (s === null ? "" : ` ${s}`);
+  return [
+    ...doc.thresholds.map((t) => ({
+      kind: "threshold",
+      label: `${t.model} ${t.task} ${t.method}`,
+      key: t.key ?? "",
+    })),
+    ...doc.points.map((pt) => ({
+      kind: "lr-search",
+      label: `${pt.model} ${pt.task} ${pt.method}${size(pt.size)} seed ${pt.seed}`,
+      key: pt.key ?? "",
+    })),
+    ...doc.points.flatMap((pt) =>
+      pt.runs.map((r) => ({
+        kind: trainKindOf(r.method),
+        label: `${r.model} ${r.task} ${r.method}${size(r.size)} lr ${r.lr} seed ${r.seed}`,
+        key: r.key ?? "",
+      }))
+    ),
+  ];
+}
+
+/** The execution providers of every collected run (empty ones dropped). */
+export function collectedProviders(doc: CollectedResults): string[] {
+  return doc.points.flatMap((pt) => pt.runs.map((r) => r.provider)).filter((x) => !!x);
+}
 
 /** Completes the provenance on the machine that collects the results. */
 export async function completeProvenance(

@@ -4,31 +4,17 @@
  *
  * @module
  */
-import type { Method, ThresholdResult } from "../results/types.ts";
+import type { ThresholdResult } from "../results/threshold_result.ts";
 import { type CrossingKind, findCrossing } from "./crossing.ts";
 
 /** One measured point of a sweep: (size, seed) → score (null: every lr failed). */
-export interface SweepPoint {
-  size: number;
-  seed: number;
-  value: number | null;
-}
+export type SweepPoint = ThresholdResult["points"][number];
 
-/** What `computeThreshold` needs besides the points. */
-export interface ThresholdInput {
-  model: string;
-  task: string;
-  method: Exclude<Method, "full">;
-  metric: string;
-  baseline: number;
-  baselineSource: "measured" | "reference";
-  /** Fraction of the baseline to reach, 0.9 for d90/r90. */
-  fraction: number;
-  points: SweepPoint[];
-  runsSaved?: number;
-  modelParams: number;
-  pretrainSteps?: number;
-}
+/** What `computeThreshold` needs besides the points: the identity and baseline of the sweep. */
+export type ThresholdInput =
+  & Pick<ThresholdResult, "model" | "task" | "method" | "metric" | "baseline">
+  & Pick<ThresholdResult, "baselineSource" | "fraction" | "modelParams" | "pretrainSteps">
+  & { points: SweepPoint[]; runsSaved?: number };
 
 /** Arithmetic mean. */
 export function mean(xs: number[]): number {

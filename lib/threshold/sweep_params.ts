@@ -4,16 +4,11 @@
  *
  * @module
  */
-import * as path from "node:path";
 import { z } from "zod";
-import type { InstanceRef } from "../pipeline/stage.ts";
-import type { PointResult } from "../results/types.ts";
-import { instanceRefSchema } from "../train/run_config.ts";
-
-/** The file an `lr-search` instance writes. */
-export const POINT_FILE = "point.json";
-/** The file a threshold stage writes. */
-export const THRESHOLD_FILE = "threshold.json";
+import type { InstanceRef } from "../plan/instance_ref.ts";
+import { instanceRefSchema } from "../plan/instance_ref.ts";
+import { SWEEP_METHODS } from "../results/methods.ts";
+import { type PointResult, readPointResult } from "../results/point_result.ts";
 
 /** Where the 90% target comes from. */
 export const baselineSchema = z.union([
@@ -40,7 +35,7 @@ export const gridPointSchema = z.strictObject({
 export const sweepParamsSchema = z.strictObject({
   model: z.string().min(1),
   task: z.string().min(1),
-  method: z.enum(["did", "said", "lora"]),
+  method: z.enum(SWEEP_METHODS as ["did", "said", "lora"]),
   /** Fraction of the baseline to reach. */
   fraction: z.number().gt(0).max(1).default(0.9),
   baseline: baselineSchema,
@@ -63,21 +58,6 @@ export const sweepParamsSchema = z.strictObject({
 
 /** Parsed sweep parameters. */
 export type SweepParams = z.infer<typeof sweepParamsSchema>;
-
-/** Reads and checks a point file from an `lr-search` artifact dir. */
-export function readPoint(dir: string): PointResult {
-  const file = path.join(dir, POINT_FILE);
-  let p: PointResult;
-  try {
-    p = JSON.parse(Deno.readTextFileSync(file)) as PointResult;
-  } catch (e) {
-    throw new Error(`${file}: cannot read point result: ${(e as Error).message}`);
-  }
-  if (!p || !Array.isArray(p.runs) || typeof p.metric !== "string") {
-    throw new Error(`${file}: not a point result (expected metric and runs)`);
-  }
-  return p;
-}
 
 /** Baseline inputs, named `baseline_<i>`. */
 export function baselineInputs(p: SweepParams): Record<string, InstanceRef> {
@@ -104,7 +84,7 @@ export function resolveBaseline(p: SweepParams, inputs: Record<string, string>):
       modelParams: p.baseline.modelParams ?? 0,
     };
   }
-  const pts = p.baseline.points.map((_, i) => readPoint(inputs[`baseline_${i}`]));
+  const pts = p.baseline.points.map((_, i) => readPointResult(inputs[`baseline_${i}`]));
   for (const pt of pts) {
     if (pt.method !== "full") {
       throw new Error(

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Estimate } from "../pipeline/stage.ts";
 import { formatCount, matmulParams, runFlops, shapeOfModelRef } from "../models/compute.ts";
 import { sizeOf, type TrainParams } from "./run_config.ts";
 
@@ -24,6 +23,12 @@ export const DATASET_ROWS: Record<string, [number, number]> = {
 };
 
 type Ref = { kind: string; params: Record<string, unknown> };
+
+/** A run's compute estimate: its floating-point operations and what they assume. */
+export interface Estimate {
+  flops: number;
+  note?: string;
+}
 
 /** Rows of the train, select and report splits of a tokenize instance's dataset. */
 export function splitRows(data: Ref): { train: number; select: number; report: number } {

@@ -21,6 +21,7 @@ import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
 import type { Metrics } from "../results/types.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import type { TensorState } from "./checkpoint.ts";
+import { sizeOf } from "./run_config.ts";
 
 /** Reads and checks `graph.json` of a graphs artifact. */
 export function readGraphMeta(dir: string): GraphMeta {
@@ -96,7 +97,7 @@ class BatchFiller {
 export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
   const meta = readGraphMeta(req.graphsDir);
   const p = req.params;
-  const size = "d" in p ? p.d : "r" in p ? p.r : null;
+  const size = sizeOf(p);
   if (meta.method !== p.method || meta.size !== size) {
     throw new Error(
       `${req.graphsDir}/graph.json: graphs for ${meta.method} size ${meta.size}, but the run is ` +

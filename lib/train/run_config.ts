@@ -6,13 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { InstanceRef, Json } from "../pipeline/stage.ts";
-
-/** A reference to an upstream stage instance, as it appears inside parameters. */
-export const instanceRefSchema: z.ZodType<InstanceRef> = z.strictObject({
-  kind: z.string().min(1),
-  params: z.record(z.string(), z.any()) as z.ZodType<Record<string, Json>>,
-});
+import { instanceRefSchema } from "../plan/instance_ref.ts";
 
 /**
  * Hyperparameters shared by every method. The optimizer's constants (AdamW betas, eps, weight
@@ -84,12 +78,22 @@ export const subspaceParamsSchema = hyperSchema.extend({
   d: z.number().int().positive(),
 }).refine(stepsGiven, stepsMessage);
 
-/** `train-lora` parameters: LoRA with rank r. */
+/** The LoRA rank of a `train-lora` run: its exported graphs' `size` (the one place it is keyed). */
+export function loraRank(p: { graphs: { params: Record<string, unknown> } }): number {
+  return p.graphs.params.size as number;
+}
+
+/**
+ * `train-lora` parameters: LoRA with rank r. The rank is not a parameter of its own: it is the
+ * `size` of the exported graphs the run trains, so it enters the instance key once.
+ */
 export const loraParamsSchema = hyperSchema.extend({
   ...common,
   method: z.literal("lora").default("lora"),
-  r: z.number().int().positive(),
-}).refine(stepsGiven, stepsMessage);
+}).refine(stepsGiven, stepsMessage).refine(
+  (p) => Number.isInteger(p.graphs.params.size) && (p.graphs.params.size as number) > 0,
+  { message: "graphs.params.size (the LoRA rank r) must be a positive integer", path: ["graphs"] },
+);
 
 /** Parsed parameters of any train kind. */
 export type TrainParams =
@@ -97,10 +101,10 @@ export type TrainParams =
   | z.infer<typeof subspaceParamsSchema>
   | z.infer<typeof loraParamsSchema>;
 
-/** The size of a run: d, r, or null for full fine-tuning. */
+/** The size of a run: d, r (the graphs' size), or null for full fine-tuning. */
 export function sizeOf(p: TrainParams): number | null {
   if ("d" in p) return p.d;
-  if ("r" in p) return p.r;
+  if (p.method === "lora") return loraRank(p);
   return null;
 }
 

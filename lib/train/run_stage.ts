@@ -7,15 +7,12 @@
  * @module
  */
 import * as path from "node:path";
-import { canonicalJson, sha256Hex } from "../pipeline/canonical.ts";
-import type { StageContext } from "../pipeline/stage.ts";
-import type { RunResult } from "../results/types.ts";
+import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
+import { type RunResult, writeRunResult } from "../results/run_result.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
 import { trainLoop, type TrainStepper } from "./train_loop.ts";
 
-/** The file a train stage writes. */
-export const RUN_RESULT_FILE = "result.json";
 /** The checkpoint file inside the scratch directory. */
 export const CHECKPOINT_FILE = "checkpoint.bin";
 
@@ -32,18 +29,24 @@ export function nanAfter(stepper: TrainStepper, from: number): TrainStepper {
   };
 }
 
-/** Writes a JSON file atomically (temp file + rename). */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, JSON.stringify(value, null, 1) + "\n");
-  Deno.renameSync(tmp, file);
+/** What a training run is given by the stage that runs it (the stage context fits it as is). */
+export interface TrainRunContext {
+  params: TrainParams;
+  /** The run's content key, recorded in its result. */
+  key: string;
+  /** `graphs` (exported training graphs) and `data` (tokenized task) folders. */
+  inputs: Record<string, string>;
+  outDir: string;
+  /** Where the checkpoint lives between attempts. */
+  scratchDir: string;
+  device: string;
+  log(message: string): void;
+  progress(done: number, total: number, note?: string): void;
+  signal: AbortSignal;
 }
 
 /** Runs one training instance with `backend` and writes its `RunResult`. */
-export async function runTrainStage(
-  ctx: StageContext<TrainParams>,
-  backend: Backend,
-): Promise<void> {
+export async function runTrainStage(ctx: TrainRunContext, backend: Backend): Promise<void> {
   const p = ctx.params;
   const graphsDir = ctx.inputs.graphs;
   const dataDir = ctx.inputs.data;
@@ -120,7 +123,7 @@ export async function runTrainStage(
       key: ctx.key,
       config: { ...hyper, batchSize, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
     };
-    writeJsonAtomic(path.join(ctx.outDir, RUN_RESULT_FILE), result);
+    writeRunResult(ctx.outDir, result);
     ctx.log(
       outcome.status === "ok"
         ? `done: best select ${metric}=${

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { EvalPoint, Metrics } from "../results/types.ts";
+import type { EvalPoint, Metrics, RunResult } from "../results/types.ts";
 import { readCheckpoint, type TensorState, writeCheckpoint } from "./checkpoint.ts";
 import { DataOrder, type DataOrderState } from "./data_order.ts";
 import { bestEval } from "./select.ts";
@@ -66,24 +66,16 @@ export interface LoopOptions {
   signal?: AbortSignal;
 }
 
-/** What the loop produces (the stage adds the run's identity to make a `RunResult`). */
-export interface LoopOutcome {
-  status: "ok" | "diverged";
-  reason?: string;
-  best: EvalPoint | null;
-  evals: EvalPoint[];
-  loss: [number, number][];
-  /** Steps completed (the diverging step is not counted). */
-  steps: number;
-  /** Training and evaluation time, summed over resumed segments. */
-  wallSeconds: number;
-  /** Training examples per second of training-step time. */
-  samplesPerSecond: number;
-  /** Steps at which this run resumed from a checkpoint (empty when it never did). */
-  resumedFrom: number[];
-  /** The data order after the last step (a later run continuing this one starts from it). */
-  order: DataOrderState;
-}
+/**
+ * What the loop produces: the training fields of a `RunResult` (the stage adds the run's
+ * identity). `steps` counts completed steps (the diverging step is not counted), `wallSeconds`
+ * sums training and evaluation time over resumed segments, `resumedFrom` is empty when the run
+ * never resumed.
+ */
+export type LoopOutcome =
+  & Pick<RunResult, "reason" | "best" | "evals" | "loss" | "steps" | "wallSeconds">
+  & Pick<RunResult, "samplesPerSecond">
+  & { status: "ok" | "diverged"; resumedFrom: number[]; order: DataOrderState };
 
 interface CkptMeta {
   v: 1;

@@ -74,7 +74,7 @@ Deno.test(
       { method: "did", size: 50, projection: "global" },
       { method: "said", size: 300 },
       { method: "said", size: 60, lambdaPer: "layer" },
-      { method: "lora", size: 2 },
+      { method: "lora", size: 2, loraAlpha: 8 },
     ];
     for (const c of cases) {
       const out = tmp();
@@ -140,6 +140,7 @@ Deno.test(
       const c of [{ method: "full" }, { method: "did", size: 200 }, { method: "said", size: 200 }, {
         method: "lora",
         size: 4,
+        loraAlpha: 8,
       }]
     ) {
       const out = tmp();

@@ -169,6 +169,7 @@ Deno.test("pretrain: the artifact loads into seqcls graphs (full, LoRA, DID) wit
     const meta = exportGraphs(ctxDir, out, {
       method,
       size: method === "full" ? undefined : method === "lora" ? 4 : 16,
+      ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch: 2,
       seq: 16,
       numLabels: 3,

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readResults, type ReportData } from "../../lib/report/load_results.ts";
 
-/** `tests/report/fixtures/results`: the hand-made results directory. */
+/** `tests/report/fixtures/results`: the hand-made results directory (collect-results layout). */
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "results");
 
 /** The repository root. */
@@ -24,11 +24,10 @@ export function tempDir(prefix = "idim-report-"): string {
 }
 
 /** A deep copy of the fixture's raw JSON, for tests that break it. */
-export function rawFixture(): { points: unknown[]; thresholds: unknown[]; provenance: unknown } {
+export function rawFixture(): {
+  results: { policy?: string; points: unknown[]; thresholds: unknown[] };
+  provenance: unknown;
+} {
   const read = (f: string) => JSON.parse(Deno.readTextFileSync(join(FIXTURE_DIR, f)));
-  return {
-    points: read("points.json"),
-    thresholds: read("thresholds.json"),
-    provenance: read("provenance.json"),
-  };
+  return { results: read("results.json"), provenance: read("provenance.json") };
 }

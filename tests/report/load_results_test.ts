@@ -24,18 +24,21 @@ Deno.test("the fixture is valid and covers what the report must handle", () => {
 
 Deno.test("a wrong type is reported with the file, the index and the key", () => {
   const raw = rawFixture();
-  (raw.thresholds[3] as Record<string, unknown>).baseline = "0.9";
+  (raw.results.thresholds[3] as Record<string, unknown>).baseline = "0.9";
   assert.throws(
     () => validateReportData(raw, "in"),
     (e: Error) => {
-      assert.match(e.message, /in\/thresholds\.json: \[3\]\.baseline: .*expected number/);
+      assert.match(e.message, /in\/results\.json: thresholds\[3\]\.baseline: .*expected number/);
       return true;
     },
   );
   const raw2 = rawFixture();
   // deno-lint-ignore no-explicit-any
-  (raw2.points[5] as any).runs[1].status = "exploded";
-  assert.throws(() => validateReportData(raw2, "in"), /in\/points\.json: \[5\]\.runs\[1\]\.status/);
+  (raw2.results.points[5] as any).runs[1].status = "exploded";
+  assert.throws(
+    () => validateReportData(raw2, "in"),
+    /in\/results\.json: points\[5\]\.runs\[1\]\.status/,
+  );
   const raw3 = rawFixture();
   // deno-lint-ignore no-explicit-any
   delete (raw3.provenance as any).hardware.cores;
@@ -44,28 +47,30 @@ Deno.test("a wrong type is reported with the file, the index and the key", () =>
 
 Deno.test("duplicate thresholds and bad fractions are refused", () => {
   const raw = rawFixture();
-  raw.thresholds.push(raw.thresholds[0]);
+  raw.results.thresholds.push(raw.results.thresholds[0]);
   assert.throws(
     () => validateReportData(raw, "in"),
-    /\[30\] duplicates \[0\] \(roberta-large\/mrpc\/did\)/,
+    /in\/results\.json: thresholds\[30\] duplicates \[0\] \(roberta-large\/mrpc\/did\)/,
   );
   const raw2 = rawFixture();
-  (raw2.thresholds[1] as Record<string, unknown>).fraction = 90;
+  (raw2.results.thresholds[1] as Record<string, unknown>).fraction = 90;
   assert.throws(
     () => validateReportData(raw2, "in"),
-    /\[1\]\.fraction: expected a number in \(0, 1\]/,
+    /thresholds\[1\]\.fraction: expected a number in \(0, 1\]/,
   );
 });
 
 Deno.test("missing files and invalid JSON name the file", () => {
   const dir = tempDir();
-  assert.throws(() => readResults(dir), new RegExp(`${join(dir, "points.json")} cannot be read`));
+  assert.throws(() => readResults(dir), new RegExp(`${join(dir, "results.json")} cannot be read`));
   mkdirSync(dir, { recursive: true });
-  for (const f of ["points.json", "thresholds.json", "provenance.json"]) {
+  for (const f of ["results.json", "provenance.json"]) {
     writeFileSync(join(dir, f), Deno.readTextFileSync(join(FIXTURE_DIR, f)));
   }
-  writeFileSync(join(dir, "thresholds.json"), "[{");
-  assert.throws(() => readResults(dir), /thresholds\.json is not valid JSON/);
+  writeFileSync(join(dir, "provenance.json"), "[{");
+  assert.throws(() => readResults(dir), /provenance\.json is not valid JSON/);
+  writeFileSync(join(dir, "results.json"), "[{");
+  assert.throws(() => readResults(dir), /results\.json is not valid JSON/);
   Deno.removeSync(dir, { recursive: true });
 });
 
@@ -76,7 +81,7 @@ Deno.test("writeResults writes a directory that readResults reads back unchanged
   assert.deepEqual(readResults(dir), d);
   assert.throws(
     () => writeResults(join(dir, "bad"), { ...d, thresholds: [{ model: 1 }] } as never),
-    /bad\/thresholds\.json: \[0\]\.model/,
+    /bad\/results\.json: thresholds\[0\]\.model/,
   );
   Deno.removeSync(dirname(dir), { recursive: true });
 });
@@ -90,17 +95,17 @@ Deno.test("provenance helpers describe this machine and the git version", async 
   await assert.rejects(collectCodeVersion("/"), /git .* failed in \//);
 });
 
-Deno.test("collect-results' results.json is accepted; without provenance.json the gaps are stated", async () => {
+Deno.test("without provenance.json the gaps are stated", async () => {
   const raw = rawFixture();
   const dir = tempDir();
   // deno-lint-ignore no-explicit-any
-  (raw.thresholds[0] as any).key = "a".repeat(64);
+  (raw.results.thresholds[0] as any).key = "a".repeat(64);
   writeFileSync(
     join(dir, "results.json"),
     JSON.stringify({
       policy: "lr chosen on the select split",
-      thresholds: raw.thresholds,
-      points: raw.points,
+      thresholds: raw.results.thresholds,
+      points: raw.results.points,
     }),
   );
   const d = readResults(dir);
@@ -131,9 +136,9 @@ Deno.test("collect-results' results.json is accepted; without provenance.json th
     join(dir, "results.json"),
     JSON.stringify({ policy: 3, thresholds: [], points: [] }),
   );
-  assert.throws(() => readResults(dir), /results\.json: policy: expected a string/);
+  assert.throws(() => readResults(dir), /results\.json: policy: .*expected string/);
   writeFileSync(join(dir, "results.json"), JSON.stringify({ thresholds: [{}], points: [] }));
-  assert.throws(() => readResults(dir), /results\.json thresholds: \[0\]\.model/);
+  assert.throws(() => readResults(dir), /results\.json: thresholds\[0\]\.model/);
   Deno.removeSync(dir, { recursive: true });
   Deno.removeSync(out, { recursive: true });
 });

@@ -89,13 +89,13 @@ Deno.test("the report is deterministic for a seed", async () => {
 Deno.test("bad input fails with the file and key, and writes nothing", async () => {
   const results = tempDir();
   cpSync(FIXTURE_DIR, results, { recursive: true });
-  const thresholds = JSON.parse(readFileSync(join(results, "thresholds.json"), "utf8"));
-  thresholds[2].target = null;
-  writeFileSync(join(results, "thresholds.json"), JSON.stringify(thresholds));
+  const doc = JSON.parse(readFileSync(join(results, "results.json"), "utf8"));
+  doc.thresholds[2].target = null;
+  writeFileSync(join(results, "results.json"), JSON.stringify(doc));
   const out = tempDir();
   await assert.rejects(
     reportStage.run(context(results, out).ctx),
-    /thresholds\.json: \[2\]\.target: .*expected number/,
+    /results\.json: thresholds\[2\]\.target: .*expected number/,
   );
   assert.deepEqual(readdirSync(out), []);
   Deno.removeSync(results, { recursive: true });

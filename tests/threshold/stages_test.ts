@@ -5,7 +5,7 @@ import type { PointResult, RunResult, ThresholdResult } from "../../lib/results/
 import { sweepParamsSchema } from "../../lib/threshold/sweep_params.ts";
 import { lrSearchParams, lrSearchStage } from "../../stages/lr_search.ts";
 import { thresholdStage } from "../../stages/threshold.ts";
-import { adaptiveThreshold } from "../../stages/threshold_search.ts";
+import { adaptiveThreshold } from "../../lib/threshold/adaptive_search.ts";
 import { collectResultsStage } from "../../stages/collect_results.ts";
 import { contextDefaults } from "../data/stage_context.ts";
 

@@ -14,7 +14,10 @@ import { runRefs } from "./harness.ts";
 const GRID = [1, 2, 3, 4, 5, 6, 7, 8];
 const LRS = [0.03, 0.3, 1e30];
 const hyper = { seed: 0, steps: 60, batchSize: 16, evalEvery: 20, warmupRatio: 0.1 };
-const up = (name: string) => ({ kind: "fake-upstream", params: { name } });
+const up = (name: string, size?: number) => ({
+  kind: "fake-upstream",
+  params: (size === undefined ? { name } : { name, size }) as Record<string, Json>,
+});
 const trainParams = (extra: Record<string, Json>) => ({
   model: "fake",
   task: "synthetic",
@@ -29,7 +32,10 @@ const baseline = {
 };
 const point = (r: number) => ({
   kind: "lr-search",
-  params: { train: { kind: "train-fake-lora", params: trainParams({ r }) }, lrs: LRS },
+  params: {
+    train: { kind: "train-fake-lora", params: trainParams({ graphs: up("graphs", r) }) },
+    lrs: LRS,
+  },
 });
 const sweep = (kind: string): PlannedRef => ({
   kind,
@@ -85,8 +91,9 @@ Deno.test("fake pipeline: adaptive search matches the full grid with fewer runs;
     const ranTrains = g.dag.instances.filter((i) => i.kind === "train-fake-lora").length -
       (GRID.length - skippedPoints) * LRS.length;
     assert.equal(ranTrains, skippedPoints * LRS.length);
-    // threshold + skipped lr-search points + their train runs; everything else came cached
-    assert.equal(g.summary.ran, 1 + skippedPoints + skippedPoints * LRS.length);
+    // threshold + skipped lr-search points + their train runs + their rank's graphs stand-in
+    // (the LoRA rank is the graphs' size, as with export-graphs); everything else came cached
+    assert.equal(g.summary.ran, 1 + skippedPoints + skippedPoints * LRS.length + skippedPoints);
     // lr 1e30 diverges in every point and is never chosen, the pipeline completes.
     const pt = readJson<PointResult>(g.outputOf(point(4)), "point.json");
     const bad = pt.runs.find((r) => r.lr === 1e30)!;
@@ -105,7 +112,10 @@ Deno.test("fake pipeline: a run whose loss is made NaN is recorded as diverged; 
     const nanPoint = {
       kind: "lr-search",
       params: {
-        train: { kind: "train-fake-lora", params: trainParams({ r: 8, injectNanAtStep: 25 }) },
+        train: {
+          kind: "train-fake-lora",
+          params: trainParams({ graphs: up("graphs", 8), injectNanAtStep: 25 }),
+        },
         lrs: [0.03, 0.3],
       },
     };

@@ -14,9 +14,8 @@ const ref = {
   params: {
     model: "fake",
     task: "synthetic",
-    graphs: { kind: "fake-upstream", params: { name: "graphs" } },
+    graphs: { kind: "fake-upstream", params: { name: "graphs", size: 6 } },
     data: { kind: "fake-upstream", params: { name: "data" } },
-    r: 6,
     lr: 0.05,
     seed: 3,
     steps: 120,

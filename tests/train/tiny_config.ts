@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import type { InstanceRef, Json, StageDefinition } from "../../lib/pipeline/stage.ts";
+import { type Method, sizeParamOf, trainKindOf } from "../../lib/results/methods.ts";
 import downloadModel from "../../stages/download_model.ts";
 import exportGraphs from "../../stages/export_graphs.ts";
 import { stage as downloadDataset } from "../../stages/download_dataset.ts";
@@ -64,6 +65,7 @@ export function graphs(method: string, size: number | null, seed = 0) {
       model,
       method,
       ...(size !== null ? { size } : {}),
+      ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch: BATCH,
       seq: SEQ,
       numLabels: 2,
@@ -79,13 +81,6 @@ export function graphs(method: string, size: number | null, seed = 0) {
   };
 }
 
-const KIND: Record<string, string> = {
-  full: "train-full",
-  did: "train-subspace",
-  said: "train-subspace",
-  lora: "train-lora",
-};
-
 /** A train instance (without lr). */
 export function trainRef(
   method: string,
@@ -93,9 +88,10 @@ export function trainRef(
   seed = 0,
   extra: Record<string, Json> = {},
 ) {
-  const sizeKey = method === "lora" ? { r: size } : size !== null ? { d: size } : {};
+  // The LoRA rank is the graphs' size; only d is a train parameter of its own.
+  const sizeKey = sizeParamOf(method as Method) === "d" ? { d: size } : {};
   return {
-    kind: KIND[method],
+    kind: trainKindOf(method as Method),
     params: {
       model: "hf-tiny-bert",
       task: "spam",

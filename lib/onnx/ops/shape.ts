@@ -492,6 +492,34 @@ export function gatherElements(x: Tensor, indices: Tensor, axis: number): Tensor
   return y;
 }
 
+/**
+ * Rows of `h` [B, S, H] at `positions` [B, P] (int64) → [B, P, H]: `gatherElements` along axis 1
+ * with the positions broadcast over the last axis (e.g. an MLM head at masked positions only).
+ * Composed from differentiable ops, so its gradient reaches `h`.
+ */
+export function gatherElementsRows(h: Tensor, positions: Tensor): Tensor {
+  const idx = expand(
+    unsqueeze(positions, [2]),
+    concat([shapeOf(positions), slice(shapeOf(h), [2], [3])], 0),
+  );
+  return gatherElements(h, idx, 1);
+}
+
+/**
+ * Inclusive cumulative sum along `axis` (ONNX `CumSum`). Integer use only (e.g. RoBERTa
+ * position ids): the node has no gradient.
+ */
+export function cumsum(x: Tensor, axis: number): Tensor {
+  const g = x.graph;
+  const [y] = g.node({
+    op: "CumSum",
+    inputs: [x, g.scalar(axis, "int64")],
+    outputs: [{ dtype: x.dtype, shape: x.shape }],
+    noGradReason: "CumSum of integer position ids",
+  });
+  return y;
+}
+
 /** ScatterElements with reduction=add along `axis`; gradient flows to data and updates. */
 export function scatterElementsAdd(
   data: Tensor,

@@ -11,7 +11,7 @@ import { GraphError, type Tensor } from "../graph.ts";
 import { matmul } from "./matmul.ts";
 import { reshape, shapeOf } from "./shape.ts";
 
-/** Largest block, in bits (DESIGN.md: 5–6-bit blocks are fastest; 10+ lose). */
+/** Largest block, in bits (measured: 5–6-bit blocks are fastest; 10+ lose). */
 export const WHT_MAX_BLOCK_BITS = 6;
 
 /** Split `bits` into balanced blocks of at most `maxBits`. */

@@ -1,10 +1,13 @@
 /**
- * Canonical JSON (sorted keys, no whitespace) and sha256 helpers: the basis of instance keys.
+ * Canonical JSON (sorted keys, no whitespace) and sha256 helpers: the basis of instance keys and
+ * of every other identity hashed from parameters (training runs' checkpoint ids).
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Json } from "./stage.ts";
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Serialises a JSON value with object keys sorted, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {

@@ -1,0 +1,46 @@
+/**
+ * `PointResult`: one point of a sweep after the learning-rate search (the best lr's run, every
+ * lr kept), written by `lr-search` as `point.json` and read by the threshold stages and
+ * `collect-results`.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { z } from "zod";
+import { readJsonRecord, writeJsonAtomic } from "./json_file.ts";
+import { finite, methodSchema, runResultSchema } from "./run_result.ts";
+
+/** The file an `lr-search` instance writes. */
+export const POINT_FILE = "point.json";
+
+/** One sweep point: (model, task, method, size, seed) with all its lr runs. */
+export const pointResultSchema = z.looseObject({
+  model: z.string(),
+  task: z.string(),
+  method: methodSchema,
+  /** d for did/said, r for lora, null for full fine-tuning. */
+  size: finite.positive().nullable(),
+  seed: finite,
+  metric: z.string(),
+  /** Reported-split primary metric of the best run (lr chosen on the selection split). */
+  value: finite.nullable(),
+  bestLr: finite.nullable(),
+  /** Selection-split primary metric of the best run's chosen step. */
+  selectValue: finite.nullable().optional(),
+  /** The selection policy in words (which split chose the lr and the step). */
+  policy: z.string().optional(),
+  runs: z.array(runResultSchema),
+});
+
+/** One sweep point (`point.json`). */
+export type PointResult = z.infer<typeof pointResultSchema>;
+
+/** Writes `point` as `<dir>/point.json`, atomically. */
+export function writePointResult(dir: string, point: PointResult): void {
+  writeJsonAtomic(path.join(dir, POINT_FILE), point);
+}
+
+/** Reads and validates `<dir>/point.json`. */
+export function readPointResult(dir: string): PointResult {
+  return readJsonRecord(path.join(dir, POINT_FILE), pointResultSchema);
+}
