@@ -10,7 +10,7 @@
 import type { TypedArray } from "../onnx/dtype.ts";
 import { type SessionOptions, TrainSession } from "../onnx/session.ts";
 import type { TrainSpec } from "../onnx/train.ts";
-import type { TensorState } from "../train/checkpoint.ts";
+import { sessionStateOf, sessionStateTensors, type TensorState } from "../train/checkpoint.ts";
 import type { TrainStepper } from "../train/train_loop.ts";
 import type { PackedCorpus } from "./corpus.ts";
 import { allocBatch, maskBatch, type MaskOptions, type MlmBatch, stepPrng } from "./masking.ts";
@@ -81,29 +81,16 @@ export async function openMlmStepper(o: MlmStepperOptions): Promise<MlmStepper> 
     },
     getState(): TensorState {
       const st = sess.getState();
-      const out: TensorState = {};
-      for (const c of carried) {
-        out[c.input] = {
-          dtype: "float32",
-          dims: c.shape,
-          data: st.tensors[c.input] as Float32Array,
-        };
-      }
-      out.__step = { dtype: "float64", dims: [1], data: new Float64Array([st.step]) };
-      out.__loss = { dtype: "float32", dims: [st.step], data: loss.slice(0, st.step) };
-      return out;
+      return {
+        ...sessionStateTensors(carried, st),
+        __loss: { dtype: "float32", dims: [st.step], data: loss.slice(0, st.step) },
+      };
     },
     setState(s) {
-      const tensors: Record<string, TypedArray> = {};
-      for (const c of carried) {
-        const t = s[c.input];
-        if (!t) throw new Error(`checkpoint has no tensor ${c.input}`);
-        tensors[c.input] = t.data as TypedArray;
-      }
-      const step = Number((s.__step?.data as Float64Array | undefined)?.[0] ?? NaN);
+      const { step, tensors } = sessionStateOf(carried, s);
       const l = s.__loss?.data;
-      if (!Number.isInteger(step) || !(l instanceof Float32Array) || l.length !== step) {
-        throw new Error("checkpoint has no step or no loss per step");
+      if (!(l instanceof Float32Array) || l.length !== step) {
+        throw new Error("checkpoint has no loss per step");
       }
       set(step, tensors);
       loss.fill(0);

@@ -10,6 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { TypedArray } from "../onnx/dtype.ts";
 
 /** Element types a checkpoint can hold. */
 export type TensorDType = "float32" | "int32" | "int64" | "float64";
@@ -106,4 +107,46 @@ export function readCheckpoint<M>(file: string): Checkpoint<M> | null {
     tensors[e.name] = { dtype: e.dtype, dims: e.dims, data: new C(copy.buffer) };
   }
   return { tensors, meta: header.meta };
+}
+
+/** A training session's state as the checkpoint needs it: its step and its carried tensors. */
+export interface SessionState {
+  step: number;
+  tensors: Record<string, TypedArray>;
+}
+
+/** The name and shape of a tensor a training session carries from step to step. */
+export interface CarriedTensor {
+  input: string;
+  shape: number[];
+}
+
+/** The checkpoint tensors of a session's state: every carried tensor plus `__step`. */
+export function sessionStateTensors(
+  carried: readonly CarriedTensor[],
+  state: SessionState,
+): TensorState {
+  const out: TensorState = {};
+  for (const c of carried) {
+    out[c.input] = {
+      dtype: "float32",
+      dims: c.shape,
+      data: state.tensors[c.input] as Float32Array,
+    };
+  }
+  out.__step = { dtype: "float64", dims: [1], data: new Float64Array([state.step]) };
+  return out;
+}
+
+/** The session state stored in checkpoint tensors; throws when a carried tensor or the step is missing. */
+export function sessionStateOf(carried: readonly CarriedTensor[], s: TensorState): SessionState {
+  const tensors: Record<string, TypedArray> = {};
+  for (const c of carried) {
+    const t = s[c.input];
+    if (!t) throw new Error(`checkpoint has no tensor ${c.input}`);
+    tensors[c.input] = t.data as TypedArray;
+  }
+  const step = Number((s.__step?.data as Float64Array | undefined)?.[0] ?? NaN);
+  if (!Number.isInteger(step)) throw new Error("checkpoint has no step");
+  return { step, tensors };
 }

@@ -20,7 +20,7 @@ import { EvalSession, ortOptions, TrainSession } from "../onnx/session.ts";
 import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
 import type { Metrics } from "../results/types.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
-import type { TensorState } from "./checkpoint.ts";
+import { sessionStateOf, sessionStateTensors, type TensorState } from "./checkpoint.ts";
 import { sizeOf } from "./run_config.ts";
 
 /** Reads and checks `graph.json` of a graphs artifact. */
@@ -240,30 +240,10 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
       async sync() {
         await session.syncToHost();
       },
-      getState(): TensorState {
-        const st = session.getState();
-        const out: TensorState = {};
-        for (const c of carried) {
-          out[c.input] = {
-            dtype: "float32",
-            dims: c.shape,
-            data: st.tensors[c.input] as Float32Array,
-          };
-        }
-        out["__step"] = { dtype: "float64", dims: [1], data: new Float64Array([st.step]) };
-        return out;
-      },
+      getState: (): TensorState => sessionStateTensors(carried, session.getState()),
       setState(s) {
-        const tensors: Record<string, TypedArray> = {};
-        for (const c of carried) {
-          const t = s[c.input];
-          if (!t) throw new Error(`checkpoint has no tensor ${c.input}`);
-          tensors[c.input] = t.data as TypedArray;
-        }
-        const step = Number((s["__step"]?.data as Float64Array | undefined)?.[0] ?? NaN);
-        if (!Number.isInteger(step)) throw new Error("checkpoint has no step");
         const hyper = session.getState().hyper;
-        session.setState({ step, hyper, tensors });
+        session.setState({ ...sessionStateOf(carried, s), hyper });
       },
     },
     evaluate: async () => {
