@@ -9,6 +9,7 @@ import { loadConfig, type LoadedConfig, validateSection } from "./config.ts";
 import { buildDag, type Dag, type Instance } from "./dag.ts";
 import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
+import { environmentCause, EXIT } from "./exit_codes.ts";
 import { BUILTIN_EXECUTORS } from "./builtin_executors.ts";
 import type { Executor, Task } from "./executor.ts";
 import {
@@ -19,9 +20,10 @@ import {
   findExecutor,
 } from "./executor_plugin.ts";
 import { resultPath } from "./instance_exec.ts";
-import { lockPathFor, readLock } from "./lock_file.ts";
+import { lockPathFor } from "./lock_file.ts";
 import { PlanError, type Planner } from "./planner.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
+import { readOnlyRun } from "./read_only_run.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
 import {
@@ -33,6 +35,8 @@ import {
 import type { Estimate, StageDefinition } from "./stage.ts";
 import { StateCache } from "./state.ts";
 import { Store } from "./store.ts";
+import { registerUser } from "./store_users.ts";
+import { keyOwners, liveKeys } from "./gc_owners.ts";
 
 /** What `main` needs from the project. */
 export interface MainOptions {
@@ -270,8 +274,16 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
       errText(`error: ${e.message}`);
       return e.exitCode;
     }
+    const cause = environmentCause(e);
+    if (cause) {
+      errText(
+        `error: cannot write what the pipeline needs: ${cause}; nothing half-written was left ` +
+          `(make the store and project writable, or free space, and run again)`,
+      );
+      return EXIT.environment;
+    }
     errText(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    return 70;
+    return EXIT.internal;
   }
 }
 
@@ -410,24 +422,41 @@ async function cmdRun(
     }
     return 0;
   }
-  store.ensure();
-  const lock = await acquireRunLock(store.lockFile, {
-    wait: !p.flags.has("--no-wait"),
-    command: ["pipeline", ...Deno.args].join(" "),
-    notify: (m) => errText(m),
-  });
+  let lock;
+  try {
+    store.ensure();
+    lock = await acquireRunLock(store.lockFile, {
+      wait: !p.flags.has("--no-wait"),
+      command: ["pipeline", ...Deno.args].join(" "),
+      notify: (m) => errText(m),
+    });
+  } catch (e) {
+    const cause = environmentCause(e);
+    if (!cause) throw e;
+    return readOnlyRun({ dag, considered, forced, store, lockFile, root: config.root }, cause, {
+      print,
+      warn,
+    });
+  }
+  registerUser(store, config.file, lockFile, warn);
   const ac = new AbortController();
-  const onSigint = () => {
-    errText("interrupted: stopping running instances …");
+  let stopSignal: "SIGINT" | "SIGTERM" | undefined;
+  const stopOn = (sig: "SIGINT" | "SIGTERM") => () => {
+    if (ac.signal.aborted) return;
+    stopSignal = sig;
+    errText(`interrupted (${sig}): stopping running instances …`);
     ac.abort();
   };
+  const onSigint = stopOn("SIGINT");
+  const onSigterm = stopOn("SIGTERM");
   const external = opts.signal;
   external?.addEventListener("abort", onSigint, { once: true });
-  let sigint = false;
+  let signals = false;
   if (!external) {
     try {
       Deno.addSignalListener("SIGINT", onSigint);
-      sigint = true;
+      Deno.addSignalListener("SIGTERM", onSigterm);
+      signals = true;
     } catch { /* no signals here */ }
   }
   const t0 = performance.now();
@@ -467,15 +496,21 @@ async function cmdRun(
       warn,
     });
   } finally {
-    if (sigint) Deno.removeSignalListener("SIGINT", onSigint);
+    if (signals) {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+    }
     external?.removeEventListener("abort", onSigint);
     lock.release();
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const nFail = summary.failed.length;
+  const replaced = summary.replaced > 0
+    ? ` (${summary.replaced} forced: recomputed and replaced)`
+    : "";
   print(
-    `ran ${summary.ran}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
-      (summary.interrupted ? " (interrupted)" : ""),
+    `ran ${summary.ran}${replaced}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
+      (summary.interrupted ? ` (interrupted by ${stopSignal ?? "SIGINT"})` : ""),
   );
   if (nFail > 0) {
     print("\nfailures:");
@@ -491,7 +526,7 @@ async function cmdRun(
     const more = ids.length > 10 ? `, … and ${ids.length - 10} more` : "";
     print(`\nskipped (an input failed): ${ids.slice(0, 10).join(", ")}${more}`);
   }
-  if (summary.interrupted) return 130;
+  if (summary.interrupted) return stopSignal === "SIGTERM" ? EXIT.sigterm : EXIT.interrupted;
   return nFail > 0 || summary.skipped.length > 0 ? 1 : 0;
 }
 
@@ -614,13 +649,12 @@ async function cmdGc(
   print: (t: string) => void,
   errText: (t: string) => void,
 ): Promise<number> {
-  const { dag, store, lockFile } = load(p, opts);
+  const { config, dag, store, lockFile } = load(p, opts);
   if (!store.exists()) {
     print("store is empty: nothing to collect");
     return 0;
   }
-  const live = new Set(dag.instances.map((i) => i.key));
-  for (const e of readLock(lockFile).values()) live.add(e.key);
+  const warn = (m: string) => errText(`warning: ${m}`);
   const dry = p.flags.has("--dry-run");
   const lock = await acquireRunLock(store.lockFile, {
     wait: !p.flags.has("--no-wait"),
@@ -628,10 +662,24 @@ async function cmdGc(
     notify: (m) => errText(m),
   });
   try {
+    if (!dry) registerUser(store, config.file, lockFile, warn);
+    const owners = keyOwners(
+      store,
+      { config: config.file, lock: lockFile, planned: dag.instances.map((i) => i.key) },
+      warn,
+    );
+    const live = liveKeys(owners);
+    const stored = new Set(store.listArtifacts());
+    const rel = (f: string) => path.relative(Deno.cwd(), f) || f;
+    for (const o of owners) {
+      const kept = [...o.keys].filter((k) => stored.has(k)).length;
+      print(`  ${rel(o.label)}: ${dry ? "keeps" : "kept"} ${kept} artifacts`);
+    }
     const state = new StateCache(store.stateFile).load();
     const r = store.gc(live, state, dry);
     if (!dry) state.save(store.tmp);
     const mb = (r.bytes / 1048576).toFixed(1);
+    print(`  unreferenced: ${r.artifacts} artifacts${dry ? " to delete" : " deleted"}`);
     print(
       `${
         dry ? "would remove" : "removed"
