@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { loadConfig, type LoadedConfig, validateSection } from "./config.ts";
 import { buildDag, type Dag, type Instance } from "./dag.ts";
 import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
+import { didYouMean } from "./did_you_mean.ts";
+import { readElapsed } from "./elapsed.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
 import { environmentCause, EXIT } from "./exit_codes.ts";
 import { BUILTIN_EXECUTORS } from "./builtin_executors.ts";
@@ -37,6 +39,7 @@ import { StateCache } from "./state.ts";
 import { Store } from "./store.ts";
 import { registerUser } from "./store_users.ts";
 import { keyOwners, liveKeys } from "./gc_owners.ts";
+import { checkArtifact, repairArtifact } from "./verify_store.ts";
 
 /** What `main` needs from the project. */
 export interface MainOptions {
@@ -106,7 +109,12 @@ function usage(opts: MainOptions): string {
     usageLine("  show <instance>", "params, key, inputs, outputs and log tail of one instance", 24),
     usageLine(
       "  gc [--dry-run]",
-      "delete stored artifacts that no planned or locked instance uses",
+      "delete stored artifacts that no config using this store references",
+      24,
+    ),
+    usageLine(
+      "  verify [selectors...]",
+      "rehash stored artifacts (no cache); --repair drops corrupt ones",
       24,
     ),
     "",
@@ -128,6 +136,7 @@ const BOOL_FLAGS: Record<string, string[]> = {
   dag: [],
   show: [],
   gc: ["--dry-run", "--no-wait"],
+  verify: ["--repair", "--no-wait"],
 };
 
 /** The value flags each command accepts: the engine's and, for `run`, the executors'. */
@@ -139,6 +148,7 @@ function valueFlags(opts: MainOptions): Record<string, string[]> {
     dag: ["--config", "--format"],
     show: ["--config"],
     gc: ["--config"],
+    verify: ["--config"],
   };
 }
 
@@ -150,8 +160,11 @@ function parseArgs(args: string[], opts: MainOptions): Parsed {
     throw new PipelineError("__usage__", command ? 0 : 2);
   }
   if (!(command in BOOL_FLAGS)) {
+    const hint = didYouMean(command, COMMANDS);
     throw new PipelineError(
-      `unknown command "${command}" (commands: ${Object.keys(BOOL_FLAGS).join(", ")})`,
+      `unknown command "${command}"${hint ? ` (did you mean "${hint}"?)` : ""} (commands: ${
+        Object.keys(BOOL_FLAGS).join(", ")
+      })`,
     );
   }
   const positional: string[] = [];
@@ -263,6 +276,8 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
         return cmdShow(p, opts, print);
       case "gc":
         return await cmdGc(p, opts, print, errText);
+      case "verify":
+        return await cmdVerify(p, opts, print, errText);
     }
     return 2;
   } catch (e) {
@@ -287,10 +302,41 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
   }
 }
 
+/** The command names `main` knows (a first word that is none of them is a `run` selector). */
+export const COMMANDS: readonly string[] = ["run", "status", "dag", "show", "gc", "verify"];
+
+/**
+ * The arguments `main` gets from a project entry point that makes `run` the default command:
+ * a first word that is no command starts `run`'s selectors.
+ */
+export function routeArgs(args: string[]): string[] {
+  const first = args[0];
+  const isCommand = first !== undefined &&
+    (COMMANDS.includes(first) || ["help", "--help", "-h"].includes(first));
+  return isCommand ? args : ["run", ...args];
+}
+
+/** Selects, telling a mistyped command (`statuss`) from an unknown stage kind. */
+function selectOrExplain(dag: Dag, texts: string[]): Instance[] {
+  try {
+    return selectInstances(dag, texts);
+  } catch (e) {
+    const word = texts.find((t) => /^[A-Za-z-]+$/.test(t) && !dag.stages.has(t));
+    const cmd = word && didYouMean(word, COMMANDS);
+    if (e instanceof PipelineError && word && cmd) {
+      throw new PipelineError(
+        `"${word}" is neither a command nor a stage kind: did you mean the command "${cmd}"? ` +
+          `(commands: ${COMMANDS.join(", ")}; as a run selector: ${e.message})`,
+      );
+    }
+    throw e;
+  }
+}
+
 function selection(p: Parsed, dag: Dag): { targets: Instance[]; considered: Instance[] } {
   // Without selectors: every planned instance, except those run only when a stage obtains them.
   const targets = p.positional.length > 0
-    ? selectInstances(dag, p.positional)
+    ? selectOrExplain(dag, p.positional)
     : dag.instances.filter((i) => !i.onDemandOnly);
   const down = p.flags.has("--downstream");
   const considered = down ? withUpstream(withDownstream(targets)) : withUpstream(targets);
@@ -561,7 +607,8 @@ function cmdStatus(
       const r = JSON.parse(Deno.readTextFileSync(resultPath(store, v.inst.key)));
       if (r && r.ok === false) last = ` — last attempt failed: ${r.error}`;
     } catch { /* never attempted */ }
-    print(`  run   ${v.inst.id}: ${fmtReasons(v)}${last}`);
+    const resumable = resumableNote(store, v.inst.key);
+    print(`  run   ${v.inst.id}: ${fmtReasons(v)}${resumable}${last}`);
   }
   // On-demand instances: run only when the stage that may need them obtains them.
   const shown = new Set(considered);
@@ -689,4 +736,88 @@ async function cmdGc(
     lock.release();
   }
   return 0;
+}
+
+async function cmdVerify(
+  p: Parsed,
+  opts: MainOptions,
+  print: (t: string) => void,
+  errText: (t: string) => void,
+): Promise<number> {
+  const { dag, store } = load(p, opts);
+  const { considered } = selection(p, dag);
+  if (!store.exists()) {
+    print(`store ${store.root} does not exist: nothing to verify`);
+    return EXIT.ok;
+  }
+  const repair = p.flags.has("--repair");
+  const lock = repair
+    ? await acquireRunLock(store.lockFile, {
+      wait: !p.flags.has("--no-wait"),
+      command: ["pipeline", ...Deno.args].join(" "),
+      notify: (m) => errText(m),
+    })
+    : undefined;
+  try {
+    const state = new StateCache(store.stateFile).load();
+    let ok = 0;
+    let missing = 0;
+    const corrupt: Instance[] = [];
+    for (const inst of considered) {
+      const c = checkArtifact(store, inst.key);
+      if (c.status === "missing") {
+        missing += 1;
+        continue;
+      }
+      if (c.status === "ok") {
+        ok += 1;
+        continue;
+      }
+      corrupt.push(inst);
+      print(`CORRUPT ${inst.id} (${store.manifestPath(inst.key)})`);
+      if (c.detail) print(`  ${c.detail}`);
+      for (const b of c.bad) {
+        print(
+          `  ${b.file}: expected sha256 ${b.expected}, found ${
+            b.actual === "missing" ? "no blob" : `sha256 ${b.actual}`
+          } (${b.blob})`,
+        );
+      }
+      if (repair) repairArtifact(store, c, state);
+    }
+    if (repair && corrupt.length > 0) state.save(store.tmp);
+    print(
+      `verified ${ok + corrupt.length} artifacts: ${ok} ok, ${corrupt.length} corrupt` +
+        (missing > 0 ? ` (${missing} selected instances not committed)` : ""),
+    );
+    if (corrupt.length === 0) return EXIT.ok;
+    if (repair) {
+      print(`dropped ${corrupt.length} corrupt artifacts: the next run recomputes them`);
+      return EXIT.ok;
+    }
+    print("run `verify --repair` to drop them so the next run recomputes them");
+    return EXIT.failed;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** `; resumable (from step 7 of 12)` when an earlier attempt left scratch state to resume from. */
+function resumableNote(store: Store, key: string): string {
+  const scratch = path.join(store.workDir(key), "scratch");
+  let files = 0;
+  try {
+    for (const _ of Deno.readDirSync(scratch)) files += 1;
+  } catch {
+    return "";
+  }
+  if (files === 0) return "";
+  const e = readElapsed(store.workDir(key));
+  const at = e.progress
+    ? `from step ${e.progress.done} of ${e.progress.total}`
+    : "scratch state kept";
+  const spent = e.seconds > 0
+    ? `, ${e.seconds}s over ${e.attempts} attempt${e.attempts > 1 ? "s" : ""}`
+    : "";
+  return `; resumable (${at}${spent})`;
 }

@@ -13,10 +13,14 @@ import { writeFileAtomic } from "./fsutil.ts";
 export interface Elapsed {
   seconds: number;
   attempts: number;
+  /** The last progress an attempt reported (`done` of `total`), if any. */
+  progress?: { done: number; total: number };
 }
 
 /** The running tally of one attempt. */
 export interface ElapsedTracker {
+  /** Notes the attempt's progress (saved with the next periodic save). */
+  progress(done: number, total: number): void;
   /** Stops counting, saves and returns the totals including this attempt. */
   stop(): Elapsed;
 }
@@ -29,7 +33,11 @@ export function readElapsed(work: string): Elapsed {
   try {
     const e = JSON.parse(Deno.readTextFileSync(path.join(work, FILE)));
     if (typeof e?.seconds === "number" && Number.isInteger(e?.attempts)) {
-      return { seconds: e.seconds, attempts: e.attempts };
+      const p = e.progress;
+      const progress = Number.isFinite(p?.done) && Number.isFinite(p?.total)
+        ? { done: p.done as number, total: p.total as number }
+        : undefined;
+      return { seconds: e.seconds, attempts: e.attempts, ...(progress ? { progress } : {}) };
     }
   } catch { /* none yet */ }
   return { seconds: 0, attempts: 0 };
@@ -46,9 +54,11 @@ export function clearElapsed(work: string): void {
 export function trackElapsed(work: string, tmp: string): ElapsedTracker {
   const prior = readElapsed(work);
   const t0 = performance.now();
+  let progress = prior.progress;
   const now = (): Elapsed => ({
     seconds: Math.round((prior.seconds + (performance.now() - t0) / 1000) * 100) / 100,
     attempts: prior.attempts + 1,
+    ...(progress ? { progress } : {}),
   });
   const save = (e: Elapsed) => {
     try {
@@ -59,6 +69,9 @@ export function trackElapsed(work: string, tmp: string): ElapsedTracker {
   const timer = setInterval(() => save(now()), SAVE_EVERY_MS);
   Deno.unrefTimer(timer);
   return {
+    progress(done, total) {
+      progress = { done, total };
+    },
     stop() {
       clearInterval(timer);
       const e = now();

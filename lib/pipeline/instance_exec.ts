@@ -229,7 +229,10 @@ export async function executeInstance(
       scratchDir,
       device: spec.device,
       log,
-      progress: (done, total, note) => hooks.progress?.(done, total, note),
+      progress: (done, total, note) => {
+        elapsed.progress(done, total);
+        hooks.progress?.(done, total, note);
+      },
       signal,
       obtain: (name) => obtainOnDemand(store, spec, name, { ...hooks, signal, log }),
     };
