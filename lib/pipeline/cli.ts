@@ -207,7 +207,11 @@ function load(p: Parsed, opts: MainOptions): Loaded {
   });
   let refs;
   try {
-    refs = opts.planner.plan(config.experiment, { root: config.root });
+    refs = opts.planner.plan(config.experiment, {
+      root: config.root,
+      configName: path.basename(config.file).replace(/\.(ya?ml|json)$/i, ""),
+      isDefaultConfig: path.resolve(config.file) === path.resolve(opts.defaultConfig),
+    });
   } catch (e) {
     if (e instanceof PipelineError) throw e;
     if (e instanceof PlanError) {
