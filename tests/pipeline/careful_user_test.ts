@@ -146,7 +146,7 @@ failureTest(
       // A config whose lock file is gone no longer keeps anything.
       Deno.removeSync(path.join(p.dir, "b.lock"));
       r = await p.cli("gc", "--config", "a.yaml");
-      assert.match(r.out, /removed 1 artifacts/, "only b's own train run is collected");
+      assert.match(r.out, /removed 2 artifacts/, "only b's own train run and summary go");
       // Each config publishes its reports to its own folder.
       assert.ok(existsSync(path.join(p.dir, "reports/a/summary.tsv")));
       assert.ok(existsSync(path.join(p.dir, "reports/b/summary.tsv")));
@@ -296,7 +296,7 @@ failureTest(
       assert.equal(r.code, EXIT.environment, r.out + r.err);
       assert.match(
         r.err,
-        /^error: cannot write the store .*: read-only file system.*1 instance would need to run/,
+        /^error: cannot write the store .*: read-only file system.*2 instances would need to run/,
       );
       assert.equal(r.err.trim().split("\n").length, 1, "one line, no stack trace");
       assert.doesNotMatch(r.err, /internal error/);
