@@ -1,20 +1,18 @@
 /**
  * The idim command line. `deno task pipeline` runs the default experiment (`pipeline.yaml`);
- * `deno task pipeline <command> ...` runs any command (`run`, `status`, `dag`, `show`, `gc`);
+ * `deno task pipeline <command> ...` runs any command (`run`, `status`, `dag`, `show`, `gc`, `verify`);
  * arguments that do not start with a command are `run`'s.
  *
  * @module
  */
 import { executors } from "./executors/mod.ts";
 import { DEVICE_OPTION } from "./lib/device/device.ts";
-import { main } from "./lib/pipeline/cli.ts";
+import { main, routeArgs } from "./lib/pipeline/cli.ts";
 import { idimPlanner } from "./lib/plan/idim_planner.ts";
 import { stages } from "./stages/mod.ts";
 
-const COMMANDS = new Set(["run", "status", "dag", "show", "gc", "help", "--help", "-h"]);
-
 if (import.meta.main) {
-  const args = COMMANDS.has(Deno.args[0]) ? Deno.args : ["run", ...Deno.args];
+  const args = routeArgs(Deno.args);
   Deno.exit(
     await main(args, {
       planner: idimPlanner,

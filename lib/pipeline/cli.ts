@@ -8,7 +8,10 @@ import * as path from "node:path";
 import { loadConfig, type LoadedConfig, validateSection } from "./config.ts";
 import { buildDag, type Dag, type Instance } from "./dag.ts";
 import { renderDot, renderMermaid, renderText } from "./dag_render.ts";
+import { didYouMean } from "./did_you_mean.ts";
+import { readElapsed } from "./elapsed.ts";
 import { errorMessage, PipelineError } from "./errors.ts";
+import { environmentCause, EXIT } from "./exit_codes.ts";
 import { BUILTIN_EXECUTORS } from "./builtin_executors.ts";
 import type { Executor, Task } from "./executor.ts";
 import {
@@ -19,9 +22,10 @@ import {
   findExecutor,
 } from "./executor_plugin.ts";
 import { resultPath } from "./instance_exec.ts";
-import { lockPathFor, readLock } from "./lock_file.ts";
+import { lockPathFor } from "./lock_file.ts";
 import { PlanError, type Planner } from "./planner.ts";
 import { type Output, ProgressReporter, stdoutOutput } from "./progress.ts";
+import { readOnlyRun } from "./read_only_run.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
 import {
@@ -33,6 +37,9 @@ import {
 import type { Estimate, StageDefinition } from "./stage.ts";
 import { StateCache } from "./state.ts";
 import { Store } from "./store.ts";
+import { registerUser } from "./store_users.ts";
+import { keyOwners, liveKeys } from "./gc_owners.ts";
+import { checkArtifact, repairArtifact } from "./verify_store.ts";
 
 /** What `main` needs from the project. */
 export interface MainOptions {
@@ -102,7 +109,12 @@ function usage(opts: MainOptions): string {
     usageLine("  show <instance>", "params, key, inputs, outputs and log tail of one instance", 24),
     usageLine(
       "  gc [--dry-run]",
-      "delete stored artifacts that no planned or locked instance uses",
+      "delete stored artifacts that no config using this store references",
+      24,
+    ),
+    usageLine(
+      "  verify [selectors...]",
+      "rehash stored artifacts (no cache); --repair drops corrupt ones",
       24,
     ),
     "",
@@ -124,6 +136,7 @@ const BOOL_FLAGS: Record<string, string[]> = {
   dag: [],
   show: [],
   gc: ["--dry-run", "--no-wait"],
+  verify: ["--repair", "--no-wait"],
 };
 
 /** The value flags each command accepts: the engine's and, for `run`, the executors'. */
@@ -135,6 +148,7 @@ function valueFlags(opts: MainOptions): Record<string, string[]> {
     dag: ["--config", "--format"],
     show: ["--config"],
     gc: ["--config"],
+    verify: ["--config"],
   };
 }
 
@@ -146,8 +160,11 @@ function parseArgs(args: string[], opts: MainOptions): Parsed {
     throw new PipelineError("__usage__", command ? 0 : 2);
   }
   if (!(command in BOOL_FLAGS)) {
+    const hint = didYouMean(command, COMMANDS);
     throw new PipelineError(
-      `unknown command "${command}" (commands: ${Object.keys(BOOL_FLAGS).join(", ")})`,
+      `unknown command "${command}"${hint ? ` (did you mean "${hint}"?)` : ""} (commands: ${
+        Object.keys(BOOL_FLAGS).join(", ")
+      })`,
     );
   }
   const positional: string[] = [];
@@ -190,7 +207,11 @@ function load(p: Parsed, opts: MainOptions): Loaded {
   });
   let refs;
   try {
-    refs = opts.planner.plan(config.experiment, { root: config.root });
+    refs = opts.planner.plan(config.experiment, {
+      root: config.root,
+      configName: path.basename(config.file).replace(/\.(ya?ml|json)$/i, ""),
+      isDefaultConfig: path.resolve(config.file) === path.resolve(opts.defaultConfig),
+    });
   } catch (e) {
     if (e instanceof PipelineError) throw e;
     if (e instanceof PlanError) {
@@ -259,6 +280,8 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
         return cmdShow(p, opts, print);
       case "gc":
         return await cmdGc(p, opts, print, errText);
+      case "verify":
+        return await cmdVerify(p, opts, print, errText);
     }
     return 2;
   } catch (e) {
@@ -270,15 +293,54 @@ export async function main(args: string[], opts: MainOptions): Promise<number> {
       errText(`error: ${e.message}`);
       return e.exitCode;
     }
+    const cause = environmentCause(e);
+    if (cause) {
+      errText(
+        `error: cannot write what the pipeline needs: ${cause}; nothing half-written was left ` +
+          `(make the store and project writable, or free space, and run again)`,
+      );
+      return EXIT.environment;
+    }
     errText(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    return 70;
+    return EXIT.internal;
+  }
+}
+
+/** The command names `main` knows (a first word that is none of them is a `run` selector). */
+export const COMMANDS: readonly string[] = ["run", "status", "dag", "show", "gc", "verify"];
+
+/**
+ * The arguments `main` gets from a project entry point that makes `run` the default command:
+ * a first word that is no command starts `run`'s selectors.
+ */
+export function routeArgs(args: string[]): string[] {
+  const first = args[0];
+  const isCommand = first !== undefined &&
+    (COMMANDS.includes(first) || ["help", "--help", "-h"].includes(first));
+  return isCommand ? args : ["run", ...args];
+}
+
+/** Selects, telling a mistyped command (`statuss`) from an unknown stage kind. */
+function selectOrExplain(dag: Dag, texts: string[]): Instance[] {
+  try {
+    return selectInstances(dag, texts);
+  } catch (e) {
+    const word = texts.find((t) => /^[A-Za-z-]+$/.test(t) && !dag.stages.has(t));
+    const cmd = word && didYouMean(word, COMMANDS);
+    if (e instanceof PipelineError && word && cmd) {
+      throw new PipelineError(
+        `"${word}" is neither a command nor a stage kind: did you mean the command "${cmd}"? ` +
+          `(commands: ${COMMANDS.join(", ")}; as a run selector: ${e.message})`,
+      );
+    }
+    throw e;
   }
 }
 
 function selection(p: Parsed, dag: Dag): { targets: Instance[]; considered: Instance[] } {
   // Without selectors: every planned instance, except those run only when a stage obtains them.
   const targets = p.positional.length > 0
-    ? selectInstances(dag, p.positional)
+    ? selectOrExplain(dag, p.positional)
     : dag.instances.filter((i) => !i.onDemandOnly);
   const down = p.flags.has("--downstream");
   const considered = down ? withUpstream(withDownstream(targets)) : withUpstream(targets);
@@ -410,24 +472,41 @@ async function cmdRun(
     }
     return 0;
   }
-  store.ensure();
-  const lock = await acquireRunLock(store.lockFile, {
-    wait: !p.flags.has("--no-wait"),
-    command: ["pipeline", ...Deno.args].join(" "),
-    notify: (m) => errText(m),
-  });
+  let lock;
+  try {
+    store.ensure();
+    lock = await acquireRunLock(store.lockFile, {
+      wait: !p.flags.has("--no-wait"),
+      command: ["pipeline", ...Deno.args].join(" "),
+      notify: (m) => errText(m),
+    });
+  } catch (e) {
+    const cause = environmentCause(e);
+    if (!cause) throw e;
+    return readOnlyRun({ dag, considered, forced, store, lockFile, root: config.root }, cause, {
+      print,
+      warn,
+    });
+  }
+  registerUser(store, config.file, lockFile, warn);
   const ac = new AbortController();
-  const onSigint = () => {
-    errText("interrupted: stopping running instances …");
+  let stopSignal: "SIGINT" | "SIGTERM" | undefined;
+  const stopOn = (sig: "SIGINT" | "SIGTERM") => () => {
+    if (ac.signal.aborted) return;
+    stopSignal = sig;
+    errText(`interrupted (${sig}): stopping running instances …`);
     ac.abort();
   };
+  const onSigint = stopOn("SIGINT");
+  const onSigterm = stopOn("SIGTERM");
   const external = opts.signal;
   external?.addEventListener("abort", onSigint, { once: true });
-  let sigint = false;
+  let signals = false;
   if (!external) {
     try {
       Deno.addSignalListener("SIGINT", onSigint);
-      sigint = true;
+      Deno.addSignalListener("SIGTERM", onSigterm);
+      signals = true;
     } catch { /* no signals here */ }
   }
   const t0 = performance.now();
@@ -467,15 +546,21 @@ async function cmdRun(
       warn,
     });
   } finally {
-    if (sigint) Deno.removeSignalListener("SIGINT", onSigint);
+    if (signals) {
+      Deno.removeSignalListener("SIGINT", onSigint);
+      Deno.removeSignalListener("SIGTERM", onSigterm);
+    }
     external?.removeEventListener("abort", onSigint);
     lock.release();
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const nFail = summary.failed.length;
+  const replaced = summary.replaced > 0
+    ? ` (${summary.replaced} forced: recomputed and replaced)`
+    : "";
   print(
-    `ran ${summary.ran}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
-      (summary.interrupted ? " (interrupted)" : ""),
+    `ran ${summary.ran}${replaced}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
+      (summary.interrupted ? ` (interrupted by ${stopSignal ?? "SIGINT"})` : ""),
   );
   if (nFail > 0) {
     print("\nfailures:");
@@ -491,7 +576,7 @@ async function cmdRun(
     const more = ids.length > 10 ? `, … and ${ids.length - 10} more` : "";
     print(`\nskipped (an input failed): ${ids.slice(0, 10).join(", ")}${more}`);
   }
-  if (summary.interrupted) return 130;
+  if (summary.interrupted) return stopSignal === "SIGTERM" ? EXIT.sigterm : EXIT.interrupted;
   return nFail > 0 || summary.skipped.length > 0 ? 1 : 0;
 }
 
@@ -526,7 +611,8 @@ function cmdStatus(
       const r = JSON.parse(Deno.readTextFileSync(resultPath(store, v.inst.key)));
       if (r && r.ok === false) last = ` — last attempt failed: ${r.error}`;
     } catch { /* never attempted */ }
-    print(`  run   ${v.inst.id}: ${fmtReasons(v)}${last}`);
+    const resumable = resumableNote(store, v.inst.key);
+    print(`  run   ${v.inst.id}: ${fmtReasons(v)}${resumable}${last}`);
   }
   // On-demand instances: run only when the stage that may need them obtains them.
   const shown = new Set(considered);
@@ -614,13 +700,12 @@ async function cmdGc(
   print: (t: string) => void,
   errText: (t: string) => void,
 ): Promise<number> {
-  const { dag, store, lockFile } = load(p, opts);
+  const { config, dag, store, lockFile } = load(p, opts);
   if (!store.exists()) {
     print("store is empty: nothing to collect");
     return 0;
   }
-  const live = new Set(dag.instances.map((i) => i.key));
-  for (const e of readLock(lockFile).values()) live.add(e.key);
+  const warn = (m: string) => errText(`warning: ${m}`);
   const dry = p.flags.has("--dry-run");
   const lock = await acquireRunLock(store.lockFile, {
     wait: !p.flags.has("--no-wait"),
@@ -628,10 +713,24 @@ async function cmdGc(
     notify: (m) => errText(m),
   });
   try {
+    if (!dry) registerUser(store, config.file, lockFile, warn);
+    const owners = keyOwners(
+      store,
+      { config: config.file, lock: lockFile, planned: dag.instances.map((i) => i.key) },
+      warn,
+    );
+    const live = liveKeys(owners);
+    const stored = new Set(store.listArtifacts());
+    const rel = (f: string) => path.relative(Deno.cwd(), f) || f;
+    for (const o of owners) {
+      const kept = [...o.keys].filter((k) => stored.has(k)).length;
+      print(`  ${rel(o.label)}: ${dry ? "keeps" : "kept"} ${kept} artifacts`);
+    }
     const state = new StateCache(store.stateFile).load();
     const r = store.gc(live, state, dry);
     if (!dry) state.save(store.tmp);
     const mb = (r.bytes / 1048576).toFixed(1);
+    print(`  unreferenced: ${r.artifacts} artifacts${dry ? " to delete" : " deleted"}`);
     print(
       `${
         dry ? "would remove" : "removed"
@@ -641,4 +740,88 @@ async function cmdGc(
     lock.release();
   }
   return 0;
+}
+
+async function cmdVerify(
+  p: Parsed,
+  opts: MainOptions,
+  print: (t: string) => void,
+  errText: (t: string) => void,
+): Promise<number> {
+  const { dag, store } = load(p, opts);
+  const { considered } = selection(p, dag);
+  if (!store.exists()) {
+    print(`store ${store.root} does not exist: nothing to verify`);
+    return EXIT.ok;
+  }
+  const repair = p.flags.has("--repair");
+  const lock = repair
+    ? await acquireRunLock(store.lockFile, {
+      wait: !p.flags.has("--no-wait"),
+      command: ["pipeline", ...Deno.args].join(" "),
+      notify: (m) => errText(m),
+    })
+    : undefined;
+  try {
+    const state = new StateCache(store.stateFile).load();
+    let ok = 0;
+    let missing = 0;
+    const corrupt: Instance[] = [];
+    for (const inst of considered) {
+      const c = checkArtifact(store, inst.key);
+      if (c.status === "missing") {
+        missing += 1;
+        continue;
+      }
+      if (c.status === "ok") {
+        ok += 1;
+        continue;
+      }
+      corrupt.push(inst);
+      print(`CORRUPT ${inst.id} (${store.manifestPath(inst.key)})`);
+      if (c.detail) print(`  ${c.detail}`);
+      for (const b of c.bad) {
+        print(
+          `  ${b.file}: expected sha256 ${b.expected}, found ${
+            b.actual === "missing" ? "no blob" : `sha256 ${b.actual}`
+          } (${b.blob})`,
+        );
+      }
+      if (repair) repairArtifact(store, c, state);
+    }
+    if (repair && corrupt.length > 0) state.save(store.tmp);
+    print(
+      `verified ${ok + corrupt.length} artifacts: ${ok} ok, ${corrupt.length} corrupt` +
+        (missing > 0 ? ` (${missing} selected instances not committed)` : ""),
+    );
+    if (corrupt.length === 0) return EXIT.ok;
+    if (repair) {
+      print(`dropped ${corrupt.length} corrupt artifacts: the next run recomputes them`);
+      return EXIT.ok;
+    }
+    print("run `verify --repair` to drop them so the next run recomputes them");
+    return EXIT.failed;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** `; resumable (from step 7 of 12)` when an earlier attempt left scratch state to resume from. */
+function resumableNote(store: Store, key: string): string {
+  const scratch = path.join(store.workDir(key), "scratch");
+  let files = 0;
+  try {
+    for (const _ of Deno.readDirSync(scratch)) files += 1;
+  } catch {
+    return "";
+  }
+  if (files === 0) return "";
+  const e = readElapsed(store.workDir(key));
+  const at = e.progress
+    ? `from step ${e.progress.done} of ${e.progress.total}`
+    : "scratch state kept";
+  const spent = e.seconds > 0
+    ? `, ${e.seconds}s over ${e.attempts} attempt${e.attempts > 1 ? "s" : ""}`
+    : "";
+  return `; resumable (${at}${spent})`;
 }

@@ -209,7 +209,9 @@ export function buildDag(
     const where = ref.origin && opts.locate
       ? `${opts.locate(["experiment", ...ref.origin])}: experiment.${formatPath(ref.origin)}`
       : `planned instance #${i + 1}`;
-    roots.push(expand(ref, where, []));
+    const root = expand(ref, where, []);
+    if (ref.publish !== undefined) root.publish = ref.publish;
+    roots.push(root);
   });
 
   // Disambiguate ids that collide (same scalars, different structured params).

@@ -22,6 +22,11 @@ export interface Task {
   storePath: string;
   resources: Resources;
   device: string;
+  /**
+   * `--force`: the instance is recomputed even though it may be committed. The spec in the
+   * store carries it too (`spec.json`), so a process started from the key alone knows.
+   */
+  force?: boolean;
 }
 
 /** Callbacks an executor calls while a task runs. */

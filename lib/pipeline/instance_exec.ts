@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { exists, removeTree, tempName, writeFileAtomic } from "./fsutil.ts";
 import type { Instance } from "./dag.ts";
 import type { Json, StageContext, StageDefinition } from "./stage.ts";
+import { clearElapsed, trackElapsed } from "./elapsed.ts";
 import { StateCache, type StateEntry } from "./state.ts";
 import { Store } from "./store.ts";
 
@@ -29,6 +30,11 @@ export interface InstanceSpec {
   /** The project root (config folder). */
   projectRoot: string;
   /**
+   * `--force`: run again even when an artifact is committed, from scratch (the scratch/resume
+   * state is discarded). The new commit replaces the old artifact only when it completes.
+   */
+  force?: boolean;
+  /**
    * On-demand input name → the specs of that instance and everything upstream of it, in
    * topological order (the instance itself last): what `ctx.obtain(name)` runs when missing.
    */
@@ -36,7 +42,12 @@ export interface InstanceSpec {
 }
 
 /** The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`. */
-export function instanceSpec(inst: Instance, device: string, projectRoot: string): InstanceSpec {
+export function instanceSpec(
+  inst: Instance,
+  device: string,
+  projectRoot: string,
+  force = false,
+): InstanceSpec {
   const spec: InstanceSpec = {
     v: 1,
     key: inst.key,
@@ -50,6 +61,7 @@ export function instanceSpec(inst: Instance, device: string, projectRoot: string
     outputs: inst.outputs,
     device,
     projectRoot,
+    ...(force ? { force: true } : {}),
   };
   const onDemand = Object.entries(inst.onDemand);
   if (onDemand.length > 0) {
@@ -84,6 +96,10 @@ export interface InstanceResult {
   state: StateEntry[];
   /** True when the artifact was already committed (by an earlier, interrupted attempt). */
   alreadyDone?: boolean;
+  /** True when a committed artifact was recomputed and replaced (`--force`). */
+  forced?: boolean;
+  /** Seconds over every attempt of this key (resumed attempts add up), when known. */
+  totalSeconds?: number;
 }
 
 /** Callbacks for progress and log lines. */
@@ -165,7 +181,8 @@ export async function executeInstance(
     logFile.close();
     return result;
   };
-  if (store.verify(key, state).ok) {
+  const committed = store.verify(key, state).ok;
+  if (committed && !spec.force) {
     log(`${spec.id}: already committed by an earlier attempt`);
     return finish({ ok: true, alreadyDone: true });
   }
@@ -175,9 +192,21 @@ export async function executeInstance(
   }
   const outDir = path.join(work, `out-${tempName("a")}`);
   const scratchDir = path.join(work, "scratch");
+  if (spec.force) {
+    // A forced run starts over: no resume state, no time carried from earlier attempts.
+    removeTree(scratchDir);
+    clearElapsed(work);
+    log(
+      committed
+        ? `--force: recomputing ${spec.id} from scratch; the committed artifact stays valid ` +
+          "until the new one is committed"
+        : `--force: computing ${spec.id} from scratch (resume state discarded)`,
+    );
+  }
   Deno.mkdirSync(outDir, { recursive: true });
   Deno.mkdirSync(scratchDir, { recursive: true });
   log(`=== ${spec.id} key ${key} device ${spec.device} pid ${Deno.pid}`);
+  const elapsed = trackElapsed(work, store.tmp);
   try {
     const inputs: Record<string, string> = {};
     for (const [name, up] of Object.entries(spec.inputs)) {
@@ -203,7 +232,10 @@ export async function executeInstance(
       scratchDir,
       device: spec.device,
       log,
-      progress: (done, total, note) => hooks.progress?.(done, total, note),
+      progress: (done, total, note) => {
+        elapsed.progress(done, total);
+        hooks.progress?.(done, total, note);
+      },
       signal,
       obtain: (name) => obtainOnDemand(store, spec, name, { ...hooks, signal, log }),
     };
@@ -215,12 +247,20 @@ export async function executeInstance(
         `declared output${missing.length > 1 ? "s" : ""} not written: ${missing.join(", ")}`,
       );
     }
-    store.commit(key, outDir, { id: spec.id, kind: spec.kind, seconds: seconds() }, state);
+    const total = elapsed.stop();
+    store.commit(key, outDir, { id: spec.id, kind: spec.kind, seconds: total.seconds }, state);
     removeTree(outDir);
     removeTree(scratchDir);
-    log(`committed in ${seconds()}s`);
-    return finish({ ok: true });
+    clearElapsed(work);
+    const over = total.attempts > 1 ? ` (${total.seconds}s over ${total.attempts} attempts)` : "";
+    log(`committed in ${seconds()}s${over}${committed ? "; replaced the earlier artifact" : ""}`);
+    return finish({
+      ok: true,
+      totalSeconds: total.seconds,
+      ...(committed ? { forced: true } : {}),
+    });
   } catch (e) {
+    elapsed.stop();
     const err = e instanceof Error ? e : new Error(String(e));
     log(`FAILED: ${err.stack ?? err.message}`);
     removeTree(outDir);

@@ -14,12 +14,30 @@ export interface PlannedRef extends InstanceRef {
    * (e.g. `["lora", "r", 2]`); used to point parameter errors at a file line.
    */
   origin?: (string | number)[];
+  /**
+   * Where this root instance's outputs are published, overriding the stage's `publish` (not part
+   * of the key), e.g. a per-config report folder from `publishFolder`.
+   */
+  publish?: string;
 }
 
 /** What the engine tells a planner about the config file it plans. */
 export interface PlanContext {
   /** The config file's folder: relative paths in the `experiment:` section resolve against it. */
   root: string;
+  /** The config file's name without extension (`pipeline`, `a` for `a.yaml`). */
+  configName?: string;
+  /** True when the config is the project's default one (`pipeline.yaml`). */
+  isDefaultConfig?: boolean;
+}
+
+/**
+ * The folder a config's reports go to: `base` for the default config, `base/<config name>` for
+ * any other, so two configs in one folder never overwrite each other's reports.
+ */
+export function publishFolder(context: PlanContext | undefined, base: string): string {
+  if (!context?.configName || context.isDefaultConfig !== false) return base;
+  return `${base}/${context.configName}`;
 }
 
 /** Expands a validated `experiment:` section into the root instances of the DAG. */

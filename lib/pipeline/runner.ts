@@ -31,6 +31,8 @@ export interface Verdict {
   /** Why it must run: new, params changed, code changed, input changed, forced, output missing/corrupt. */
   reasons: string[];
   manifest?: Manifest;
+  /** `--force`: recompute from scratch even if committed (the old artifact stays until then). */
+  forced?: boolean;
 }
 
 /** Receives run events; the progress display implements it. */
@@ -60,6 +62,8 @@ export interface Failure {
 export interface RunSummary {
   cached: number;
   ran: number;
+  /** Of `ran`: committed artifacts recomputed and replaced because of `--force`. */
+  replaced: number;
   failed: Failure[];
   skipped: Instance[];
   interrupted: boolean;
@@ -99,7 +103,13 @@ export function evaluate(opts: EvaluateOptions): Verdict[] {
   const storeExists = opts.store.exists();
   for (const inst of opts.considered) {
     if (opts.forced.has(inst)) {
-      verdicts.push({ inst, action: "run", reasons: ["forced"] });
+      const committed = storeExists && opts.store.hasArtifact(inst.key);
+      verdicts.push({
+        inst,
+        action: "run",
+        reasons: [committed ? "forced (the committed artifact is recomputed)" : "forced"],
+        forced: true,
+      });
       continue;
     }
     const v = storeExists
@@ -139,7 +149,14 @@ export interface ExecuteOptions {
 /** Runs the instances judged `run`, publishes outputs, writes the lock file and state cache. */
 export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
   const { store, state, reporter } = opts;
-  const summary: RunSummary = { cached: 0, ran: 0, failed: [], skipped: [], interrupted: false };
+  const summary: RunSummary = {
+    cached: 0,
+    ran: 0,
+    replaced: 0,
+    failed: [],
+    skipped: [],
+    interrupted: false,
+  };
   const manifests = new Map<Instance, Manifest>();
   const publishErrors: Failure[] = [];
   const publish = (inst: Instance, m: Manifest) => {
@@ -155,6 +172,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     }
   };
   const toRun: Instance[] = [];
+  const forced = new Set(opts.verdicts.filter((v) => v.forced).map((v) => v.inst));
   for (const v of opts.verdicts) {
     if (v.action === "cached" && v.manifest) {
       manifests.set(v.inst, v.manifest);
@@ -189,7 +207,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     const slots = slotsOf(inst);
     usedSlots += slots;
     reporter.started(inst);
-    const spec = instanceSpec(inst, opts.device, opts.projectRoot);
+    const spec = instanceSpec(inst, opts.device, opts.projectRoot, forced.has(inst));
     const p = (async () => {
       let outcome;
       try {
@@ -202,6 +220,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
             storePath: store.root,
             resources: inst.resources,
             device: opts.device,
+            ...(forced.has(inst) ? { force: true } : {}),
           },
           {
             progress: (d, t, note) => reporter.progress(inst, d, t, note),
@@ -217,8 +236,10 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
         manifests.set(inst, m);
         done.add(inst);
         summary.ran += 1;
+        if (outcome.forced) summary.replaced += 1;
         removeTree(store.workDir(inst.key));
         publish(inst, m);
+        if (outcome.forced) reporter.message(`${inst.id}: recomputed (--force); artifact replaced`);
         reporter.finished(inst, "done", outcome.seconds);
       } else {
         failed.add(inst);

@@ -1,6 +1,7 @@
 /**
- * Selectors pick instances on the command line: a stage kind (`train-lora`), a pattern matching
- * scalar params by string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`), or an exact id.
+ * Selectors pick instances on the command line: an exact id (as printed; tried first), a stage
+ * kind (`train-lora`), or a pattern matching scalar params or the fields of the printed id by
+ * string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`, `lr-search{lrs=2}`).
  *
  * @module
  */
@@ -36,11 +37,30 @@ export function parseSelector(text: string): Selector {
   return { text, kind: m[1], where };
 }
 
+/**
+ * The `name=value` fields of an instance's printed id (`kind{a=1,b=x}`): a stage's label may show
+ * derived fields (e.g. `lrs=2`, a count) that are no params, and what the CLI prints must be
+ * selectable back.
+ */
+export function labelFields(inst: Instance): Map<string, string> {
+  const fields = new Map<string, string>();
+  const m = /^[^{]*\{(.*)\}(?:#[0-9a-f]+)?$/s.exec(inst.id);
+  if (!m) return fields;
+  for (const part of m[1].split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return fields;
+}
+
 function matches(sel: Selector, inst: Instance): boolean {
   if (sel.kind !== "*" && sel.kind !== inst.kind) return false;
+  let label: Map<string, string> | undefined;
   for (const [k, v] of sel.where) {
     const p = inst.params[k];
-    if (p === undefined || (p !== null && typeof p === "object") || String(p) !== v) return false;
+    if (p !== undefined && (p === null || typeof p !== "object") && String(p) === v) continue;
+    label ??= labelFields(inst);
+    if (label.get(k) !== v) return false;
   }
   return true;
 }
@@ -66,8 +86,12 @@ export function selectInstances(dag: Dag, texts: string[]): Instance[] {
     }
     const candidates = dag.instances.filter((i) => sel.kind === "*" || i.kind === sel.kind);
     for (const k of sel.where.keys()) {
-      if (!candidates.some((i) => k in i.params)) {
-        const names = [...new Set(candidates.flatMap((i) => Object.keys(i.params)))].sort();
+      if (!candidates.some((i) => k in i.params || labelFields(i).has(k))) {
+        const names = [
+          ...new Set(
+            candidates.flatMap((i) => [...Object.keys(i.params), ...labelFields(i).keys()]),
+          ),
+        ].sort();
         throw new PipelineError(
           `selector "${text}": no ${
             sel.kind === "*" ? "instance" : `"${sel.kind}" instance`

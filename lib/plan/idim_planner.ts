@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PlanError, type PlannedRef, type Planner } from "../pipeline/planner.ts";
+import { PlanError, type PlannedRef, type Planner, publishFolder } from "../pipeline/planner.ts";
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
 import YAML from "yaml";
 import type { ProvenanceParams } from "../report/provenance_params.ts";
@@ -387,5 +387,9 @@ export const idimPlanner: Planner<Experiment> = {
       ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
   }),
-  plan: (exp, context) => new IdimPlan(exp, context?.root).plan(),
+  // The report goes to `reports/` for the default config, `reports/<config name>/` otherwise.
+  plan: (exp, context) =>
+    new IdimPlan(exp, context?.root).plan().map((r) =>
+      r.kind === "report" ? { ...r, publish: publishFolder(context, "reports") } : r
+    ),
 };

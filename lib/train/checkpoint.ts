@@ -150,3 +150,36 @@ export function sessionStateOf(carried: readonly CarriedTensor[], s: TensorState
   if (!Number.isInteger(step)) throw new Error("checkpoint has no step");
   return { step, tensors };
 }
+
+/**
+ * Reads a checkpoint for resuming. One that cannot be loaded (truncated, garbled, not a
+ * checkpoint) is renamed to `<file>.corrupt-<time>` with a warning through `log`, and the run
+ * starts over (null), instead of every rerun failing on it. Null when there is none.
+ */
+export function loadCheckpointOrSetAside<M>(
+  file: string,
+  log: (message: string) => void,
+): Checkpoint<M> | null {
+  try {
+    const ck = readCheckpoint<M>(file);
+    if (ck && (ck.meta === null || typeof ck.meta !== "object")) {
+      throw new Error(`${file}: checkpoint header has no meta object`);
+    }
+    return ck;
+  } catch (e) {
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      fs.renameSync(file, aside);
+    } catch (re) {
+      throw new Error(
+        `${file}: checkpoint cannot be loaded (${(e as Error).message}) nor set aside ` +
+          `(${(re as Error).message})`,
+      );
+    }
+    log(
+      `warning: checkpoint ${file} cannot be loaded (${(e as Error).message}); ` +
+        `set aside as ${path.basename(aside)}; starting over from step 0`,
+    );
+    return null;
+  }
+}

@@ -9,7 +9,7 @@
  * @module
  */
 import type { EvalPoint, Metrics, RunResult } from "../results/types.ts";
-import { readCheckpoint, type TensorState, writeCheckpoint } from "./checkpoint.ts";
+import { loadCheckpointOrSetAside, type TensorState, writeCheckpoint } from "./checkpoint.ts";
 import { DataOrder, type DataOrderState } from "./data_order.ts";
 import { bestEval } from "./select.ts";
 
@@ -136,8 +136,8 @@ export async function trainLoop(
   const resumedFrom: number[] = [];
 
   if (opts.checkpointFile) {
-    const ck = readCheckpoint<CkptMeta>(opts.checkpointFile);
-    if (ck && (ck.meta.v !== 1 || ck.meta.runId !== opts.runId)) {
+    const ck = loadCheckpointOrSetAside<CkptMeta>(opts.checkpointFile, log);
+    if (ck && (ck.meta?.v !== 1 || ck.meta.runId !== opts.runId)) {
       log(`ignoring checkpoint ${opts.checkpointFile}: written for another run`);
     } else if (ck) {
       stepper.setState(ck.tensors);

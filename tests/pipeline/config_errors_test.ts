@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { basicConfig, makeProject, type TestProject } from "./helpers.ts";
+import { failureTest } from "./failure_table.ts";
 
 function assertNothingWritten(p: TestProject): void {
   assert.equal(existsSync(p.store), false, "no store was created");
@@ -25,40 +26,64 @@ async function expectError(yaml: string, expected: RegExp, ...args: string[]): P
   }
 }
 
-Deno.test("malformed YAML names file, line and column", async () => {
-  await expectError(
-    "run:\n  jobs: 1\nexperiment:\n  sources: [ {name: a, size: 1}\n  train: {lr: [1], seeds: [0]}\n",
-    /^error: pipeline\.yaml:\d+:\d+: malformed YAML: /m,
-  );
-});
+failureTest(
+  {
+    class: "bad config",
+    case: "malformed YAML",
+    behaviour: "one line naming file:line:col; exit 2",
+  },
+  "malformed YAML names file, line and column",
+  async () => {
+    await expectError(
+      "run:\n  jobs: 1\nexperiment:\n  sources: [ {name: a, size: 1}\n  train: {lr: [1], seeds: [0]}\n",
+      /^error: pipeline\.yaml:\d+:\d+: malformed YAML: /m,
+    );
+  },
+);
 
-Deno.test("an unknown key names its line and lists the expected keys", async () => {
-  const yaml = basicConfig().replace("    seeds:", "    lrr: [1]\n    seeds:");
-  const line = yaml.split("\n").findIndex((l) => l.includes("lrr")) + 1;
-  await expectError(
-    yaml,
-    new RegExp(
-      `pipeline\\.yaml:${line}:5: experiment\\.train\\.lrr: unknown key "lrr" \\(expected one of: lr, seeds,`,
-    ),
-  );
-});
+failureTest(
+  {
+    class: "bad config",
+    case: "an unknown key",
+    behaviour: "names its line and lists the expected keys; exit 2",
+  },
+  "an unknown key names its line and lists the expected keys",
+  async () => {
+    const yaml = basicConfig().replace("    seeds:", "    lrr: [1]\n    seeds:");
+    const line = yaml.split("\n").findIndex((l) => l.includes("lrr")) + 1;
+    await expectError(
+      yaml,
+      new RegExp(
+        `pipeline\\.yaml:${line}:5: experiment\\.train\\.lrr: unknown key "lrr" \\(expected one of: lr, seeds,`,
+      ),
+    );
+  },
+);
 
 Deno.test("an unknown top-level section is an error", async () => {
   await expectError(basicConfig() + "runn: {}\n", /pipeline\.yaml:\d+:1: runn: unknown key "runn"/);
 });
 
-Deno.test("a wrong type names the list element's line and column and the value", async () => {
-  const yaml = basicConfig({ seeds: [0] }).replace("seeds: [0]", 'seeds: [0, "abc"]');
-  const lines = yaml.split("\n");
-  const line = lines.findIndex((l) => l.includes('"abc"')) + 1;
-  const col = lines[line - 1].indexOf('"abc"') + 1;
-  await expectError(
-    yaml,
-    new RegExp(
-      `pipeline\\.yaml:${line}:${col}: experiment\\.train\\.seeds\\[1\\]: expected number, got "abc"`,
-    ),
-  );
-});
+failureTest(
+  {
+    class: "bad config",
+    case: "a value of the wrong type",
+    behaviour: "names the element's line and column and the value; exit 2",
+  },
+  "a wrong type names the list element's line and column and the value",
+  async () => {
+    const yaml = basicConfig({ seeds: [0] }).replace("seeds: [0]", 'seeds: [0, "abc"]');
+    const lines = yaml.split("\n");
+    const line = lines.findIndex((l) => l.includes('"abc"')) + 1;
+    const col = lines[line - 1].indexOf('"abc"') + 1;
+    await expectError(
+      yaml,
+      new RegExp(
+        `pipeline\\.yaml:${line}:${col}: experiment\\.train\\.seeds\\[1\\]: expected number, got "abc"`,
+      ),
+    );
+  },
+);
 
 Deno.test("a wrong type in the run section is located too", async () => {
   await expectError(
@@ -78,36 +103,53 @@ Deno.test("an unknown stage kind names the config entry and the known kinds", as
   );
 });
 
-Deno.test("invalid stage params name the instance, the config entry and the param", async () => {
-  const yaml = basicConfig() + "  extra:\n    - { kind: source, params: { name: x, size: -3 } }\n";
-  await expectError(
-    yaml,
-    /pipeline\.yaml:\d+:7: experiment\.extra\[0\]: instance source\{name=x,size=-3\}: params\.size: expected number to be >0, got -3/,
-  );
-});
+failureTest(
+  {
+    class: "bad config",
+    case: "invalid stage params",
+    behaviour: "names the instance, the config entry and the param; exit 2",
+  },
+  "invalid stage params name the instance, the config entry and the param",
+  async () => {
+    const yaml = basicConfig() +
+      "  extra:\n    - { kind: source, params: { name: x, size: -3 } }\n";
+    await expectError(
+      yaml,
+      /pipeline\.yaml:\d+:7: experiment\.extra\[0\]: instance source\{name=x,size=-3\}: params\.size: expected number to be >0, got -3/,
+    );
+  },
+);
 
-Deno.test("unknown selectors are rejected clearly", async () => {
-  const yaml = basicConfig();
-  await expectError(
-    yaml,
-    /selector "nope": unknown stage kind "nope" \(known kinds: source, summary, train\)/,
-    "run",
-    "nope",
-  );
-  await expectError(
-    yaml,
-    /selector "train\{lrx=1\}": no "train" instance has a param "lrx"/,
-    "run",
-    "train{lrx=1}",
-  );
-  await expectError(
-    yaml,
-    /selector "train\{lr=9\}": matches no planned instance/,
-    "run",
-    "train{lr=9}",
-  );
-  await expectError(yaml, /unknown option --frobnicate for "run"/, "run", "--frobnicate");
-});
+failureTest(
+  {
+    class: "misuse",
+    case: "an unknown selector (kind, param, no match)",
+    behaviour: "one line naming the selector and what is known; exit 2",
+  },
+  "unknown selectors are rejected clearly",
+  async () => {
+    const yaml = basicConfig();
+    await expectError(
+      yaml,
+      /selector "nope": unknown stage kind "nope" \(known kinds: source, summary, train\)/,
+      "run",
+      "nope",
+    );
+    await expectError(
+      yaml,
+      /selector "train\{lrx=1\}": no "train" instance has a param "lrx"/,
+      "run",
+      "train{lrx=1}",
+    );
+    await expectError(
+      yaml,
+      /selector "train\{lr=9\}": matches no planned instance/,
+      "run",
+      "train{lr=9}",
+    );
+    await expectError(yaml, /unknown option --frobnicate for "run"/, "run", "--frobnicate");
+  },
+);
 
 Deno.test("as a subprocess: a config error exits non-zero with one clear line", async () => {
   const p = makeProject("cfgsub", basicConfig().replace("size: 5", "size: five"));
