@@ -8,7 +8,6 @@ import * as aq from "arquero";
 import type { PointResult, ThresholdResult } from "../results/types.ts";
 import { thresholdNumber, type ThresholdStatistic } from "./analysis.ts";
 import { thresholdText } from "./diagnostics.ts";
-import { fmt } from "./format.ts";
 
 type Table = ReturnType<typeof aq.from>;
 
