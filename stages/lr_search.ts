@@ -3,6 +3,12 @@
  * search. Its inputs are the train instances of every lr in the grid; it picks the best lr by
  * the select-split metric and reports that run's report-split metric. Every lr's run is kept.
  *
+ * Edge extension: the lrs of `extend` (beyond the grid's low and high ends, planned by
+ * lib/plan/lr_grid.ts) are on-demand inputs, keyed with the DAG and run only when needed: while
+ * the best lr is the lowest (highest) tried and an unused extension lr remains on that side, the
+ * next one is obtained and the choice repeated (`lib/train/lr_extension.ts`). The point records
+ * the lrs tried, those added, and whether the final best still sits at an edge.
+ *
  * @module
  */
 import { z } from "zod";
@@ -11,7 +17,7 @@ import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { sizeLabel } from "../lib/results/methods.ts";
 import { POINT_FILE, writePointResult } from "../lib/results/point_result.ts";
 import { readRunResult, type RunResult } from "../lib/results/run_result.ts";
-import { pointFromRuns } from "../lib/train/select.ts";
+import { extendLrSearch } from "../lib/train/lr_extension.ts";
 
 /** Parameters: a train instance without its lr, and the lr grid. */
 export const lrSearchParams = z.strictObject({
@@ -22,7 +28,31 @@ export const lrSearchParams = z.strictObject({
   lrs: z.array(z.number().positive()).min(1).refine((a) => new Set(a).size === a.length, {
     message: "lrs must be distinct",
   }),
+  /** Extension lrs beyond the grid's ends, nearest first (tried one at a time, on demand). */
+  extend: z.strictObject({
+    low: z.array(z.number().positive()),
+    high: z.array(z.number().positive()),
+  }).optional(),
+}).superRefine((p, ctx) => {
+  if (p.extend === undefined) return;
+  const lo = Math.min(...p.lrs);
+  const hi = Math.max(...p.lrs);
+  p.extend.low.forEach((lr, i) => {
+    if (!(lr < lo)) {
+      ctx.addIssue({ code: "custom", path: ["extend", "low", i], message: `must be below ${lo}` });
+    }
+  });
+  p.extend.high.forEach((lr, i) => {
+    if (!(lr > hi)) {
+      ctx.addIssue({ code: "custom", path: ["extend", "high", i], message: `must be above ${hi}` });
+    }
+  });
 });
+
+/** The on-demand input name of extension lr `i` on `side`. */
+export function extensionInput(side: "low" | "high", i: number): string {
+  return `ext_${side}_${i}`;
+}
 
 /** The train instance of one lr. */
 export function trainRefForLr(p: z.infer<typeof lrSearchParams>, lr: number): InstanceRef {
@@ -35,6 +65,12 @@ export const lrSearchStage = defineStage({
   module: import.meta.url,
   params: lrSearchParams,
   inputs: (p) => Object.fromEntries(p.lrs.map((lr, i) => [`lr_${i}`, trainRefForLr(p, lr)])),
+  onDemand: (p) =>
+    Object.fromEntries(
+      (["low", "high"] as const).flatMap((side) =>
+        (p.extend?.[side] ?? []).map((lr, i) => [extensionInput(side, i), trainRefForLr(p, lr)])
+      ),
+    ),
   outputs: () => [POINT_FILE],
   label: (p) => {
     const t = p.train.params;
@@ -44,14 +80,22 @@ export const lrSearchStage = defineStage({
       sizeLabel(t.method, size)
     },seed=${t.seed},lrs=${p.lrs.length}`;
   },
-  run(ctx) {
-    const runs: RunResult[] = ctx.params.lrs.map((_, i) => readRunResult(ctx.inputs[`lr_${i}`]));
-    const point = pointFromRuns(runs);
-    for (const r of runs) {
+  async run(ctx) {
+    const p = ctx.params;
+    const runs: RunResult[] = p.lrs.map((_, i) => readRunResult(ctx.inputs[`lr_${i}`]));
+    const point = await extendLrSearch(
+      runs,
+      { low: p.extend?.low ?? [], high: p.extend?.high ?? [] },
+      async (side, i) => readRunResult(await ctx.obtain(extensionInput(side, i))),
+    );
+    for (const r of point.runs) {
       ctx.log(`lr ${r.lr}: ${r.status} select ${r.metric}=${r.best?.select[r.metric] ?? "-"}`);
     }
-    ctx.log(`best lr ${point.bestLr}: report ${point.metric}=${point.value}`);
+    if (point.extended.length > 0) ctx.log(`edge extension added lrs ${point.extended}`);
+    ctx.log(
+      `best lr ${point.bestLr}: report ${point.metric}=${point.value}` +
+        (point.lrEdge !== null ? ` (still at the ${point.lrEdge} edge)` : ""),
+    );
     writePointResult(ctx.outDir, point);
-    return Promise.resolve();
   },
 });

@@ -49,6 +49,8 @@ export const thresholdStage = defineStage({
       fraction: p.fraction,
       points: p.points.map((g, i) => ({ size: g.size, seed: g.seed, value: pts[i].value })),
       runsSaved: 0,
+      baselineValues: base.values,
+      ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap } : {}),
       modelParams: modelParamsOf(base, pts),
       ...(base.pretrainSteps !== undefined ? { pretrainSteps: base.pretrainSteps } : {}),
     });

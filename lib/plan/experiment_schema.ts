@@ -10,6 +10,22 @@ import { z } from "zod";
 const positiveInt = z.number().int().positive();
 /** A grid of learning rates (each value once: lib/plan/validate.ts locates a repeat). */
 const lrGrid = z.array(z.number().positive()).min(1);
+/**
+ * A learning-rate rule whose grid moves with the size (see lib/plan/lr_grid.ts): centre lr at size
+ * s = center · (s / at)^slope, and `count` lrs spaced by `factor` around it.
+ */
+const lrRule = z.strictObject({
+  /** The centre lr at size `at`. */
+  center: z.number().positive(),
+  /** The size (d or r) where the centre is `center`. */
+  at: z.number().positive(),
+  /** Exponent of the centre's power law in the size (e.g. −0.5: 4× the size, half the lr). */
+  slope: z.number().min(-4).max(4),
+  /** Ratio between neighbouring lrs (> 1). */
+  factor: z.number().min(1.05).max(100),
+  /** Number of lrs per point. */
+  count: z.number().int().min(1).max(20),
+});
 /** A grid of d or r (each value once: lib/plan/validate.ts locates a repeat). */
 const sizeGrid = z.array(positiveInt).min(1);
 
@@ -127,8 +143,11 @@ export const taskSchema = z.strictObject({
 });
 
 const methodCommon = {
-  /** Learning-rate grid; the best lr on the select split is the point's result. */
-  lr: lrGrid,
+  /**
+   * Learning-rate grid (a list) or a rule moving with the size; the best lr on the select split
+   * is the point's result.
+   */
+  lr: z.union([lrGrid, lrRule]),
   ...trainSettingsSchema.shape,
 };
 
@@ -186,6 +205,11 @@ export const experimentSchema = z.strictObject({
   fraction: z.number().gt(0).max(1).default(0.9),
   /** `grid` trains every grid point; `adaptive` bisects the log grid and trains only what it needs. */
   search: z.enum(["grid", "adaptive"]).default("grid"),
+  /**
+   * Edge extension: when a point's best lr is its grid's lowest or highest, try up to this many
+   * more lrs beyond that end, one at a time (0: off).
+   */
+  lr_extend: z.number().int().min(0).max(10).default(2),
   /** Evaluation policy: select lr on a held-out slice of train (`holdout`) or on validation. */
   policy: z.enum(["holdout", "validation"]).default("holdout"),
   /** Fraction of train held out as the select split (policy holdout). */
@@ -203,8 +227,11 @@ export const experimentSchema = z.strictObject({
   lora: loraSchema.optional(),
   report: z.strictObject({
     title: z.string().min(1).optional(),
-    bootstrap_resamples: z.number().int().min(100).optional(),
-  }).default({}),
+    /** Bootstrap resamples of d90/r90 intervals and of the correlations' CIs. */
+    bootstrap_resamples: z.number().int().min(100).max(1_000_000).default(2000),
+    /** Seed of every bootstrap (the same config gives the same intervals). */
+    bootstrap_seed: z.number().int().min(0).default(1),
+  }).default({ bootstrap_resamples: 2000, bootstrap_seed: 1 }),
 });
 
 /** The parsed `experiment:` section. */

@@ -19,6 +19,7 @@ import {
   TRAIN_DEFAULTS,
   type TrainSettings,
 } from "./experiment_schema.ts";
+import { extensionLrs, lrGridFor } from "./lr_grid.ts";
 import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
 import { numLabels } from "./task_facts.ts";
 import { experimentProblems, type ValidationContext, valueAt } from "./validate.ts";
@@ -195,9 +196,18 @@ export class IdimPlan {
         threads: this.exp.threads,
       }),
     };
+    const spec = this.exp[method]!.lr;
+    const lrs = lrGridFor(spec, size);
+    const extend = extensionLrs(spec, lrs, this.exp.lr_extend);
+    const hasExtension = extend.low.length + extend.high.length > 0;
     return {
       kind: "lr-search",
-      params: { train: train as unknown as Json, lrs: this.exp[method]!.lr },
+      params: {
+        train: train as unknown as Json,
+        lrs,
+        // Only when there is one, so a config without extension keeps its points' keys.
+        ...(hasExtension ? { extend: extend as unknown as Json } : {}),
+      },
     };
   }
 
@@ -222,6 +232,10 @@ export class IdimPlan {
         baseline:
           (ref !== undefined ? { reference: ref } : { points: baselinePoints }) as unknown as Json,
         points: points as unknown as Json,
+        bootstrap: {
+          resamples: this.exp.report.bootstrap_resamples,
+          seed: this.exp.report.bootstrap_seed,
+        },
       },
     };
     return { threshold, baselinePoints: ref !== undefined ? [] : baselinePoints, points };
@@ -309,8 +323,10 @@ export class IdimPlan {
           : "the validation split itself (policy: validation)",
         reportSplit: "report: the task's validation split (GLUE/ANLI test labels are hidden)",
         lrSelection: EVAL_POLICY,
-        seeds: `${e.seeds.length} seed(s) [${e.seeds.join(", ")}]; d90/r90 is the mean of ` +
-          "per-seed values when every seed reaches the target",
+        seeds: `${e.seeds.length} seed(s) [${e.seeds.join(", ")}]; d90/r90 is read from the ` +
+          "seed-mean curve (first grid size whose mean reaches the target), with a bootstrap " +
+          `interval over seeds (${e.report.bootstrap_resamples} resamples, seed ` +
+          `${e.report.bootstrap_seed})`,
         ...(holdout ? {} : {
           notes: "lr and best step were selected on the split that is reported: numbers are " +
             "optimistic",
@@ -371,6 +387,7 @@ export class IdimPlan {
         results: collect as unknown as Json,
         title: this.exp.report.title ?? `idim: ${this.exp.name}`,
         bootstrapResamples: this.exp.report.bootstrap_resamples,
+        seed: this.exp.report.bootstrap_seed,
       }),
       origin: ["report"],
     };

@@ -418,7 +418,10 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
     duplicates(set.tasks, ["sets", i, "tasks"], out);
     duplicates(set.methods, ["sets", i, "methods"], out);
   });
-  for (const m of ["full", "did", "said", "lora"] as const) duplicates(exp[m]?.lr, [m, "lr"], out);
+  for (const m of ["full", "did", "said", "lora"] as const) {
+    const lr = exp[m]?.lr;
+    if (Array.isArray(lr)) duplicates(lr, [m, "lr"], out);
+  }
   duplicates(exp.did?.d, ["did", "d"], out);
   duplicates(exp.said?.d, ["said", "d"], out);
   duplicates(exp.lora?.r, ["lora", "r"], out);

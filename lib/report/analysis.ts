@@ -39,6 +39,29 @@ export function thresholdNumber(t: ThresholdResult, statistic: ThresholdStatisti
   return statistic === "value" ? t.value : t.interpolated;
 }
 
+/** The bootstrap interval over seeds of the threshold number (null ends: "> grid max"). */
+export function thresholdInterval(
+  t: ThresholdResult,
+  statistic: ThresholdStatistic,
+): { low: number | null; high: number | null } | null {
+  const ci = t.ci;
+  if (ci === undefined || ci === null) return null;
+  return statistic === "value" ? ci.value : ci.interpolated;
+}
+
+/** Where the (seed-mean) curve crosses; older records: every seed's kind, if they agree. */
+export function crossingOf(t: ThresholdResult): "interior" | "first-point" | "not-reached" {
+  if (t.crossing !== undefined) return t.crossing;
+  if (t.value === null) return "not-reached";
+  const kinds = new Set(t.perSeed.map((s) => s.crossing));
+  return kinds.size === 1 && kinds.has("first-point") ? "first-point" : "interior";
+}
+
+/** The largest size a threshold's sweep tried. */
+export function gridMax(t: ThresholdResult): number {
+  return Math.max(0, ...t.points.map((p) => p.size));
+}
+
 /** A (d90, r90) pair of one model variant and task. */
 export interface ThresholdPair {
   model: string;
@@ -49,6 +72,13 @@ export interface ThresholdPair {
   method: "did" | "said";
   d90: number;
   r90: number;
+  /** Bootstrap intervals over seeds (null end: beyond the grid's largest size). */
+  d90Low: number | null;
+  d90High: number | null;
+  r90Low: number | null;
+  r90High: number | null;
+  d90GridMax: number;
+  r90GridMax: number;
 }
 
 /** The d90–r90 correlation of one group of pairs. */
@@ -108,6 +138,9 @@ export function analyze(thresholds: ThresholdResult[], options: AnalysisOptions)
   const reason = (t: ThresholdResult) =>
     `${variantLabel(t.model, t.pretrainSteps)} / ${t.task}: ${methodName(t.method)} ` +
     `${symbol(t.method)} not reached (target ${t.target})`;
+  const notInterior = (t: ThresholdResult) =>
+    `${variantLabel(t.model, t.pretrainSteps)} / ${t.task}: ${methodName(t.method)} ` +
+    `${symbol(t.method)} reached at the grid's first size (an upper bound, not a crossing)`;
 
   const correlations: PairCorrelation[] = [];
   for (const method of ["did", "said"] as const) {
@@ -127,9 +160,15 @@ export function analyze(thresholds: ThresholdResult[], options: AnalysisOptions)
       }
       const dv = num(d);
       const rv = num(r);
-      if (dv === null) excluded.push({ variant, text: reason(d) });
-      if (rv === null) excluded.push({ variant, text: reason(r) });
+      // Only interior crossings: a first-point value is an upper bound, not a measurement.
+      for (const t of [d, r]) {
+        if (num(t) === null) excluded.push({ variant, text: reason(t) });
+        else if (crossingOf(t) === "first-point") excluded.push({ variant, text: notInterior(t) });
+      }
       if (dv === null || rv === null) continue;
+      if (crossingOf(d) !== "interior" || crossingOf(r) !== "interior") continue;
+      const di = thresholdInterval(d, statistic);
+      const ri = thresholdInterval(r, statistic);
       pairs.push({
         model: d.model,
         ...(d.pretrainSteps === undefined ? {} : { pretrainSteps: d.pretrainSteps }),
@@ -138,6 +177,12 @@ export function analyze(thresholds: ThresholdResult[], options: AnalysisOptions)
         method,
         d90: dv,
         r90: rv,
+        d90Low: di?.low ?? null,
+        d90High: di?.high ?? null,
+        r90Low: ri?.low ?? null,
+        r90High: ri?.high ?? null,
+        d90GridMax: gridMax(d),
+        r90GridMax: gridMax(r),
       });
     }
     const group = (variant: string | null): PairCorrelation => {

@@ -17,9 +17,10 @@ import { estimateText, fixed, fmt, paramCount } from "./format.ts";
 import type { InlineLibrary } from "./libraries.ts";
 import {
   correlationLines,
+  estimatorDescription,
   referenceLines,
+  type ReportChecks,
   scalingLines,
-  statisticDescription,
 } from "./markdown.ts";
 import type { Provenance } from "../results/provenance.ts";
 import { hardwareRecorded } from "./provenance.ts";
@@ -43,6 +44,8 @@ export interface PageInput {
   analysis: Analysis;
   summaryRows: SummaryRow[];
   thresholds: ThresholdResult[];
+  /** The reviewer's checks: lr edges, falls, search agreement. */
+  checks: ReportChecks;
   provenance: Provenance;
   summaryMarkdown: string;
   libraries: InlineLibrary[];
@@ -211,21 +214,37 @@ ${scripts}
 <code>${escapeHtml(provenance.executionProvider)}</code>${
     provenance.createdAt ? ` · ${escapeHtml(provenance.createdAt)}` : ""
   }</p>
-<nav><a href="#answers">Answers</a><a href="#charts">Charts</a><a href="#summary">Summary</a>
+<nav><a href="#answers">Answers</a><a href="#checks">Checks</a><a href="#charts">Charts</a><a href="#summary">Summary</a>
 <a href="#statistics">Statistics</a><a href="#provenance">Provenance</a>
 <a href="${input.files.summaryCsv}">summary.csv</a><a href="${input.files.runsCsv}">runs.csv</a>
 <a href="${input.files.summaryMd}">summary.md</a><a href="${input.files.stats}">stats.json</a></nav>
 </header>
 <section id="answers">
 <h2>Answers</h2>
-<p>${escapeHtml(statisticDescription(analysis))}. Correlations use log d90 and log r90, with
-${pct}% percentile bootstrap CIs (${input.bootstrap.resamples} resamples, seed
-${input.bootstrap.seed}); slopes are OLS of log threshold on log parameter count with ${pct}%
+<p id="estimator">${
+    escapeHtml(estimatorDescription(analysis, input.bootstrap.resamples, input.bootstrap.seed))
+  }.</p>
+<p>Correlations use log d90 and log r90 of pairs where both are interior crossings (a value
+reached at the grid's first size is only an upper bound), with ${pct}% percentile bootstrap CIs
+over pairs (${input.bootstrap.resamples} resamples, seed ${input.bootstrap.seed}); slopes are OLS of log threshold on log parameter count with ${pct}%
 t-based CIs. Thresholds that never reached the target are left out, and listed.</p>
 <h3>Does d90 track r90 across tasks?</h3>
 ${list(correlationLines(analysis))}
 <h3>Does r90 (and d90) fall with model size?</h3>
 ${list(scalingLines(analysis))}
+</section>
+<section id="checks">
+<h2>Checks</h2>
+<h3>Learning rates at the edge of the lrs tried</h3>
+<p id="lr-edge-summary">${escapeHtml(input.checks.lrEdge)}</p>
+${input.checks.lrEdgeRows.length > 0 ? htmlTable(input.checks.lrEdgeRows) : ""}
+<h3>Do the curves rise?</h3>
+${list(input.checks.falls)}
+${
+    input.checks.searches.length > 0
+      ? `<h3>Adaptive search vs full grid</h3>${list(input.checks.searches)}`
+      : ""
+  }
 </section>
 <section id="charts">
 <h2>Charts</h2>
@@ -233,7 +252,7 @@ ${chartSection(input.charts)}
 </section>
 <section id="summary">
 <h2>Summary</h2>
-${summaryHtmlTable(input.summaryRows, input.thresholds)}
+${summaryHtmlTable(input.summaryRows, input.thresholds, analysis.statistic)}
 <p>Every run, all learning rates: <a href="${input.files.runsCsv}">runs.csv</a>. This table:
 <a href="${input.files.summaryCsv}">summary.csv</a>.</p>
 <details><summary>Markdown summary (ready to paste)</summary>

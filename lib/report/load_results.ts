@@ -33,11 +33,14 @@ export interface ReportData {
   provenance: Provenance;
 }
 
-/** The identity of a threshold: model, pretraining steps, task and method. */
+/**
+ * The identity of a threshold: model, pretraining steps, task and method (and `adaptive` for the
+ * adaptive search, which may sit beside the grid's result of the same sweep).
+ */
 export function thresholdIdentity(t: ThresholdResult): string {
   return `${t.model}${
     t.pretrainSteps === undefined ? "" : `@${t.pretrainSteps}`
-  }/${t.task}/${t.method}`;
+  }/${t.task}/${t.method}${t.search === "adaptive" ? "/adaptive" : ""}`;
 }
 
 /**
@@ -59,7 +62,7 @@ export function validateReportData(
     if (first !== undefined) {
       throw new Error(
         `${resultsPath}: thresholds[${i}] duplicates [${first}] (${id}): ` +
-          "expected one threshold per model, pretraining steps, task and method",
+          "expected one threshold per model, pretraining steps, task, method and search",
       );
     }
     seen.set(id, i);

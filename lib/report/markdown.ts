@@ -6,31 +6,59 @@
  */
 import type { ThresholdResult } from "../results/types.ts";
 import { type Analysis, methodName } from "./analysis.ts";
-import { correlationNotes, correlationText, slopeText } from "./format.ts";
+import { fixed, slopeText } from "./format.ts";
+import { MIN_BOOTSTRAP_POINTS, MIN_CORRELATION_POINTS } from "./stats.ts";
 import type { Provenance } from "../results/provenance.ts";
 import { hardwareRecorded } from "./provenance.ts";
-import { summaryMarkdownTable, type SummaryRow } from "./tables.ts";
+import { markdownTable, summaryMarkdownTable, type SummaryRow } from "./tables.ts";
 
 /** Statistic description shared by the page and the Markdown. */
 export function statisticDescription(analysis: Analysis): string {
   return analysis.statistic === "value"
-    ? "d90/r90 = the smallest grid size reaching the target (mean over seeds)"
-    : "d90/r90 = the log-interpolated crossing of the target (mean over seeds)";
+    ? "d90/r90 = the smallest grid size whose seed-mean reaches the target"
+    : "d90/r90 = the log-interpolated crossing of the seed-mean curve with the target";
 }
 
-/** Lines stating the d90–r90 correlations (question 1). */
+/**
+ * Lines stating the d90–r90 correlations (question 1): one sentence per group, each answer once
+ * with its interval, or why there is none; then what was left out.
+ */
 export function correlationLines(analysis: Analysis): string[] {
   if (analysis.correlations.length === 0) {
     return ["No DID or SAID thresholds in the results: nothing to correlate with r90."];
   }
   return analysis.correlations.map((c) => {
     const who = c.variant === null ? "all models" : c.variant;
-    const notes = correlationNotes(c.result);
-    const tail = notes.length > 0 ? ` — ${notes.join(" ")}` : ".";
-    const missing = c.excluded.length > 0 ? ` Excluded: ${c.excluded.join("; ")}.` : "";
-    return `${methodName(c.method)} d90 vs LoRA r90, ${who}: ${
-      correlationText(c.result)
-    }${tail}${missing}`;
+    const head = `${methodName(c.method)} d90 vs LoRA r90 (${who})`;
+    const n = c.pairs.length;
+    const pairs = `${n} pair${n === 1 ? "" : "s"}`;
+    const sp = c.result.spearman;
+    const pe = c.result.pearson;
+    let answer: string;
+    if (sp.value === null && n < MIN_CORRELATION_POINTS) {
+      answer = `too few pairs with interior d90 and r90 (${n}) to estimate a correlation ` +
+        `(at least ${MIN_CORRELATION_POINTS} needed)`;
+    } else if (sp.value === null) {
+      answer = `no correlation: d90 or r90 is the same over all ${pairs}`;
+    } else {
+      const interval = (e: typeof sp) =>
+        e.ci === null
+          ? `${fixed(e.value)} (no interval below ${MIN_BOOTSTRAP_POINTS} pairs)`
+          : `${fixed(e.value)} [${fixed(e.ci.low)}, ${fixed(e.ci.high)}]`;
+      const verdict = sp.ci === null
+        ? ""
+        : sp.ci.low > 0
+        ? "; they move together"
+        : sp.ci.high < 0
+        ? "; they move in opposite directions"
+        : "; the interval includes 0, so no evidence that they move together";
+      answer = `Spearman ρ = ${interval(sp)} over ${pairs}, Pearson r (log–log) = ` +
+        `${pe.value === null ? "undefined" : interval(pe)}${verdict}`;
+    }
+    const left = c.excluded.length > 0
+      ? ` Left out (${c.excluded.length}): ${c.excluded.join("; ")}.`
+      : "";
+    return `${head}: ${answer}.${left}`;
   });
 }
 
@@ -71,6 +99,27 @@ export function referenceLines(thresholds: ThresholdResult[], provenance: Proven
   });
 }
 
+/** The reviewer's checks stated in the page and `summary.md` (see `diagnostics.ts`). */
+export interface ReportChecks {
+  lrEdge: string;
+  lrEdgeRows: Record<string, string>[];
+  falls: string[];
+  searches: string[];
+}
+
+/** The estimator and its intervals in words (page and summary.md). */
+export function estimatorDescription(analysis: Analysis, resamples: number, seed: number): string {
+  return `${statisticDescription(analysis)}. Per size, the mean over seeds with a 95% ` +
+    "t-interval (mean ± t(0.975, n−1)·s/√n over the n seeds); the target is 0.9 × the " +
+    "baseline seeds' mean, with the same interval scaled by 0.9. The interval of d90/r90 is a " +
+    `bootstrap over seeds (${resamples} resamples, seed ${seed}): the sweep's seeds and the ` +
+    "baseline's seeds are resampled with replacement, the mean curve and its first crossing " +
+    "recomputed; with few seeds the percentiles are expanded (Hesterberg's expanded percentile " +
+    "interval, since the plain 2.5/97.5% one is too narrow at 3–5 seeds; with 3 seeds no " +
+    "bootstrap over seeds covers much above 75%). A draw that never crosses counts as beyond " +
+    'the grid: such an end is written "> grid max"';
+}
+
 /** Builds `summary.md`. */
 export function summaryMarkdown(args: {
   title: string;
@@ -78,17 +127,20 @@ export function summaryMarkdown(args: {
   rows: SummaryRow[];
   thresholds: ThresholdResult[];
   provenance: Provenance;
+  checks: ReportChecks;
+  bootstrap: { resamples: number; seed: number };
 }): string {
-  const { title, analysis, rows, thresholds, provenance } = args;
+  const { title, analysis, rows, thresholds, provenance, checks } = args;
   const bullet = (lines: string[]) => lines.map((l) => `- ${l}`).join("\n");
   const refs = referenceLines(thresholds, provenance);
   const pct = Math.round(analysis.confidence * 100);
   return [
     `# ${title}`,
     "",
-    `${statisticDescription(analysis)}; correlations of log d90 vs log r90 with ${pct}% ` +
-    "percentile bootstrap CIs; slopes are OLS of log threshold on log parameter count with " +
-    `${pct}% t-based CIs.`,
+    `${
+      estimatorDescription(analysis, args.bootstrap.resamples, args.bootstrap.seed)
+    }. Correlations of log d90 vs log r90 with ${pct}% percentile bootstrap CIs over pairs; ` +
+    `slopes are OLS of log threshold on log parameter count with ${pct}% t-based CIs.`,
     "",
     "## Does d90 track r90 across tasks?",
     "",
@@ -100,8 +152,20 @@ export function summaryMarkdown(args: {
     "",
     "## Summary",
     "",
-    summaryMarkdownTable(rows, thresholds).trimEnd(),
+    summaryMarkdownTable(rows, thresholds, analysis.statistic).trimEnd(),
     "",
+    "## Checks",
+    "",
+    bullet([checks.lrEdge, ...checks.falls, ...checks.searches]),
+    "",
+    ...(checks.lrEdgeRows.length > 0
+      ? [
+        "Points whose best lr is still at an edge:",
+        "",
+        markdownTable(checks.lrEdgeRows).trimEnd(),
+        "",
+      ]
+      : []),
     refs.length > 0
       ? `Reference baselines:\n\n${bullet(refs)}\n`
       : "All baselines were measured.\n",

@@ -7,7 +7,7 @@
 import * as aq from "arquero";
 import type { PointResult, ThresholdResult } from "../results/types.ts";
 import { thresholdNumber, type ThresholdStatistic } from "./analysis.ts";
-import { fmt } from "./format.ts";
+import { thresholdText } from "./diagnostics.ts";
 
 type Table = ReturnType<typeof aq.from>;
 
@@ -194,21 +194,21 @@ export function maxSizes(thresholds: ThresholdResult[]): Map<string, number> {
   return out;
 }
 
-/** The summary as a display table: readable numbers, "> max" for thresholds not reached. */
-export function summaryDisplay(rows: SummaryRow[], thresholds: ThresholdResult[]): Table {
-  const max = maxSizes(thresholds);
-  const upperBound = new Set(
-    thresholds.filter((t) =>
-      t.perSeed.length > 0 && t.perSeed.every((s) => s.crossing === "first-point")
-    ).map((t) => rowKey(t.model, t.pretrainSteps, t.task) + t.method),
+/**
+ * The summary as a display table: each threshold with its bootstrap interval over seeds,
+ * "≤ v" when the grid's first size already reached the target, "> max" where not reached.
+ */
+export function summaryDisplay(
+  rows: SummaryRow[],
+  thresholds: ThresholdResult[],
+  statistic: ThresholdStatistic = "value",
+): Table {
+  const byKey = new Map(
+    thresholds.map((t) => [rowKey(t.model, t.pretrainSteps, t.task) + t.method, t]),
   );
-  const cell = (row: SummaryRow, method: "did" | "said" | "lora", v: number | null) => {
-    const k = rowKey(row.model, row.pretrain_steps ?? undefined, row.task) + method;
-    const m = max.get(k);
-    if (m === undefined) return "—";
-    if (v === null) return `not reached (> ${fmt(m)})`;
-    // The grid's smallest size already reached the target: the true threshold may be lower.
-    return upperBound.has(k) ? `≤ ${fmt(v)}` : fmt(v);
+  const cell = (row: SummaryRow, method: "did" | "said" | "lora") => {
+    const t = byKey.get(rowKey(row.model, row.pretrain_steps ?? undefined, row.task) + method);
+    return t === undefined ? "—" : thresholdText(t, statistic);
   };
   return aq.from(rows.map((r) => ({
     model: r.pretrain_steps === null ? r.model : `${r.model} (${r.pretrain_steps} steps)`,
@@ -218,24 +218,31 @@ export function summaryDisplay(rows: SummaryRow[], thresholds: ThresholdResult[]
       ? "—"
       : `${r.baseline.toFixed(4)}${r.baseline_source === "reference" ? " (reference)" : ""}`,
     target: r.target === null ? "—" : r.target.toFixed(4),
-    "d90 DID": cell(r, "did", r.d90_did),
-    "d90 SAID": cell(r, "said", r.d90_said),
-    r90: cell(r, "lora", r.r90),
+    "d90 DID [95% CI]": cell(r, "did"),
+    "d90 SAID [95% CI]": cell(r, "said"),
+    "r90 [95% CI]": cell(r, "lora"),
     runs: String(r.runs),
     compute: duration(r.compute_seconds),
   })));
 }
 
 /** The summary as a Markdown table. */
-export function summaryMarkdownTable(rows: SummaryRow[], thresholds: ThresholdResult[]): string {
-  return summaryDisplay(rows, thresholds).toMarkdown();
+export function summaryMarkdownTable(
+  rows: SummaryRow[],
+  thresholds: ThresholdResult[],
+  statistic: ThresholdStatistic = "value",
+): string {
+  return summaryDisplay(rows, thresholds, statistic).toMarkdown();
 }
 
 /** The summary as an HTML table (arquero escapes the cells). */
-export function summaryHtmlTable(rows: SummaryRow[], thresholds: ThresholdResult[]): string {
-  return summaryDisplay(rows, thresholds).toHTML();
+export function summaryHtmlTable(
+  rows: SummaryRow[],
+  thresholds: ThresholdResult[],
+  statistic: ThresholdStatistic = "value",
+): string {
+  return summaryDisplay(rows, thresholds, statistic).toHTML();
 }
-
 /** An HTML table of string-valued rows (escaped by arquero). */
 export function htmlTable(rows: Record<string, string>[]): string {
   return rows.length === 0 ? "<p>(none)</p>" : aq.from(rows).toHTML();

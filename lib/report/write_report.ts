@@ -16,7 +16,8 @@ import { buildCharts, CHART_NAMES } from "./charts/mod.ts";
 import { buildPage } from "./html.ts";
 import { readLibraries } from "./libraries.ts";
 import type { ReportData } from "./load_results.ts";
-import { summaryMarkdown } from "./markdown.ts";
+import { type ReportChecks, summaryMarkdown } from "./markdown.ts";
+import { fallLines, lrEdgeRows, lrEdgeSummary, searchAgreementLines } from "./diagnostics.ts";
 import { renderSvg, requireFont, svgToPng } from "./render.ts";
 import { runRows, summaryRows, toCsv } from "./tables.ts";
 
@@ -55,11 +56,26 @@ export async function writeReport(
   log: (message: string) => void = () => {},
 ): Promise<string[]> {
   const fontFile = requireFont(options.fontFile);
-  const analysis = analyze(data.thresholds, {
+  // Where a sweep has both the grid's and the adaptive search's result, the grid's is the one
+  // analysed and drawn; the two are compared in the checks.
+  const thresholds = data.thresholds.filter((t) =>
+    t.search !== "adaptive" ||
+    !data.thresholds.some((g) =>
+      g.search !== "adaptive" && g.model === t.model && g.task === t.task &&
+      g.method === t.method && g.pretrainSteps === t.pretrainSteps
+    )
+  );
+  const checks: ReportChecks = {
+    lrEdge: lrEdgeSummary(data.points),
+    lrEdgeRows: lrEdgeRows(data.points) as unknown as Record<string, string>[],
+    falls: fallLines(thresholds),
+    searches: searchAgreementLines(data.thresholds, options.statistic),
+  };
+  const analysis = analyze(thresholds, {
     statistic: options.statistic,
     bootstrap: options.bootstrap,
   });
-  const charts = buildCharts(data.points, data.thresholds, analysis);
+  const charts = buildCharts(data.points, thresholds, analysis);
   const files = new Map<string, string | Uint8Array>();
   for (const chart of charts) {
     const svg = await renderSvg(chart.spec);
@@ -68,13 +84,15 @@ export async function writeReport(
     files.set(`charts/${chart.name}.png`, svgToPng(svg, { fontFile }));
     log(`rendered chart ${chart.name}${chart.hasData ? "" : " (no data: placeholder)"}`);
   }
-  const summary = summaryRows(data.points, data.thresholds, options.statistic);
+  const summary = summaryRows(data.points, thresholds, options.statistic);
   const markdown = summaryMarkdown({
     title: options.title,
     analysis,
     rows: summary,
-    thresholds: data.thresholds,
+    thresholds,
     provenance: data.provenance,
+    checks,
+    bootstrap: options.bootstrap,
   });
   files.set("summary.md", markdown);
   files.set("summary.csv", toCsv(summary));
@@ -90,7 +108,8 @@ export async function writeReport(
       charts,
       analysis,
       summaryRows: summary,
-      thresholds: data.thresholds,
+      thresholds,
+      checks,
       provenance: data.provenance,
       summaryMarkdown: markdown,
       libraries: readLibraries(),

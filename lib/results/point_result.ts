@@ -30,6 +30,12 @@ export const pointResultSchema = z.looseObject({
   /** The selection policy in words (which split chose the lr and the step). */
   policy: z.string().optional(),
   runs: z.array(runResultSchema),
+  /** Every lr tried, ascending (grid and extension; absent in records before the extension). */
+  lrs: z.array(finite).optional(),
+  /** The lrs the edge extension added (empty: the grid's best was inside it). */
+  extended: z.array(finite).optional(),
+  /** Whether the final best lr is still the lowest or highest tried (null: inside). */
+  lrEdge: z.enum(["low", "high"]).nullable().optional(),
 });
 
 /** One sweep point (`point.json`). */

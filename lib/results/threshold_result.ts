@@ -16,6 +16,39 @@ export const THRESHOLD_FILE = "threshold.json";
 /** Where a seed's curve crosses the target. */
 const crossingSchema = z.enum(["interior", "first-point", "not-reached"]);
 
+/** An interval end that is null lies beyond the grid's largest size ("> grid max"). */
+const crossingIntervalSchema = z.object({
+  low: finite.positive().nullable(),
+  high: finite.positive().nullable(),
+});
+
+/** The bootstrap interval over seeds of the seed-mean crossing (lib/threshold/bootstrap_crossing.ts). */
+export const crossingBootstrapSchema = z.object({
+  value: crossingIntervalSchema,
+  interpolated: crossingIntervalSchema,
+  confidence: finite,
+  /** The percentiles taken (the expanded percentile interval for few seeds). */
+  levels: z.object({ low: finite, high: finite }).optional(),
+  resamples: finite,
+  seed: finite,
+  /** Share of draws whose mean curve never reached the target. */
+  notReached: finite,
+  sweepSeeds: finite,
+  baselineSeeds: finite,
+});
+
+/** One size of the seed-mean curve with its 95% t-interval (null ends: one seed). */
+export const meanCurvePointSchema = z.object({
+  size: finite,
+  n: finite,
+  mean: finite.nullable(),
+  low: finite.nullable(),
+  high: finite.nullable(),
+});
+
+/** A significant fall of the seed-mean curve. */
+export const fallSchema = z.object({ from: finite, to: finite, drop: finite });
+
 /** d90 or r90 for one (model, task, method). */
 export const thresholdResultSchema = z.looseObject({
   model: z.string(),
@@ -29,10 +62,28 @@ export const thresholdResultSchema = z.looseObject({
   /** Fraction of the baseline to reach (0.9 for d90/r90). */
   fraction: finite,
   target: finite,
-  /** Smallest grid value reaching the target (mean over seeds where several), null if none did. */
+  /** Smallest grid value whose seed-mean reaches the target, null if none did. */
   value: finite.positive().nullable(),
-  /** Log-scale interpolated crossing point, null if the curve never crosses. */
+  /** Log-scale interpolated crossing of the seed-mean curve, null if it never crosses. */
   interpolated: finite.positive().nullable(),
+  /** Where the seed-mean curve crosses (absent in records before the seed-mean estimator). */
+  crossing: crossingSchema.optional(),
+  /** The estimator in words. */
+  estimator: z.string().optional(),
+  /** Bootstrap interval over seeds of `value` and `interpolated` (null: one seed). */
+  ci: crossingBootstrapSchema.nullable().optional(),
+  /** The seed-mean curve, per size with its 95% t-interval over seeds. */
+  curve: z.array(meanCurvePointSchema).optional(),
+  /** fraction × the baseline seeds' 95% t-interval (null: a reference or single-seed baseline). */
+  targetInterval: z.object({
+    n: finite,
+    low: finite.nullable(),
+    high: finite.nullable(),
+    confidence: finite,
+  }).nullable().optional(),
+  /** Significant falls of the seed-mean curve (rule in `fallRule`). */
+  falls: z.array(fallSchema).optional(),
+  fallRule: z.string().optional(),
   /** Per-seed values, where several seeds ran. */
   perSeed: z.array(z.looseObject({
     seed: finite,

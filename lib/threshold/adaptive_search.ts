@@ -1,8 +1,9 @@
 /**
- * The adaptive d90 / r90 search of `threshold-search`: per seed, a bisection on the log grid
- * (`adaptive.ts`) that obtains only the points it needs, then the same aggregation as the full
- * grid (`aggregate.ts`). How a point is obtained (run or taken from the store) is the caller's
- * `obtain` callback.
+ * The adaptive d90 / r90 search of `threshold-search`: a bisection on the log grid
+ * (`adaptive.ts`) of the seed-mean curve — each size it visits is obtained for every seed at
+ * once and scored by the mean over seeds — then the same aggregation as the full grid
+ * (`aggregate.ts`), so when the mean curve rises it returns the grid's estimator. How a point is
+ * obtained (run or taken from the store) is the caller's `obtain` callback.
  *
  * @module
  */
@@ -31,25 +32,30 @@ export async function adaptiveThreshold(
 ): Promise<ThresholdResult> {
   const base = resolveBaseline(p, inputs);
   const target = p.fraction * base.value;
-  const seeds = [...new Set(p.points.map((g) => g.seed))].sort((a, b) => a - b);
   const used: PointResult[] = [];
   const values: { size: number; seed: number; value: number | null }[] = [];
-  let runsSaved = 0;
-  for (const seed of seeds) {
-    const grid = p.points.filter((g) => g.seed === seed);
-    const bySize = new Map(grid.map((g) => [g.size, g]));
-    const out = await bisectGrid(grid.map((g) => g.size), target, async (size) => {
-      const g = bySize.get(size)!;
+  const bySize = new Map<number, typeof p.points>();
+  for (const g of p.points) bySize.set(g.size, [...(bySize.get(g.size) ?? []), g]);
+  const out = await bisectGrid([...bySize.keys()], target, async (size) => {
+    const at = bySize.get(size)!;
+    const pts = await Promise.all(at.map(async (g) => {
       const pt = readPointResult(await obtain(g.point));
-      checkPoint(p, pt, size, seed, base);
-      used.push(pt);
-      log(`seed ${seed} size ${size}: ${pt.metric}=${pt.value} (target ${target})`);
-      return pt.value;
-    });
-    const evaluated = new Set(out.points.map((x) => x.size));
-    for (const g of grid) if (!evaluated.has(g.size)) runsSaved += runsOfRef(g.point);
-    for (const x of out.points) values.push({ size: x.size, seed, value: x.value });
-  }
+      checkPoint(p, pt, size, g.seed, base);
+      return pt;
+    }));
+    used.push(...pts);
+    at.forEach((g, i) => values.push({ size, seed: g.seed, value: pts[i].value }));
+    const usable = pts.map((x) => x.value).filter((v): v is number => v !== null);
+    const m = usable.length === 0 ? null : usable.reduce((a, b) => a + b, 0) / usable.length;
+    log(
+      `size ${size}: seed-mean ${pts[0]?.metric ?? "metric"}=${m} over ${usable.length} ` +
+        `seed(s) (target ${target})`,
+    );
+    return m;
+  });
+  const evaluated = new Set(out.points.map((x) => x.size));
+  let runsSaved = 0;
+  for (const g of p.points) if (!evaluated.has(g.size)) runsSaved += runsOfRef(g.point);
   const result = computeThreshold({
     model: p.model,
     task: p.task,
@@ -60,6 +66,8 @@ export async function adaptiveThreshold(
     fraction: p.fraction,
     points: values,
     runsSaved,
+    baselineValues: base.values,
+    ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap } : {}),
     modelParams: modelParamsOf(base, used),
     ...(base.pretrainSteps !== undefined ? { pretrainSteps: base.pretrainSteps } : {}),
   });

@@ -1,11 +1,22 @@
 /**
- * d90 / r90 from a sweep: per-seed crossings, then mean and spread over seeds, assembled into
- * the `ThresholdResult` record the plots and report read.
+ * d90 / r90 from a sweep, assembled into the `ThresholdResult` record the plots and report read:
+ * the estimator reads the seed-mean curve (first grid size whose mean over seeds reaches the
+ * target, and the log-interpolated crossing), with a bootstrap interval over seeds
+ * (`bootstrap_crossing.ts`), the mean curve's 95% t-intervals, the target's interval and the
+ * curve's significant falls (`seed_stats.ts`). Per-seed crossings are kept beside it.
  *
  * @module
  */
 import type { ThresholdResult } from "../results/threshold_result.ts";
+import { bootstrapCrossing, type BootstrapSettings } from "./bootstrap_crossing.ts";
 import { type CrossingKind, findCrossing } from "./crossing.ts";
+import {
+  FALL_RULE,
+  meanCurve,
+  SEED_CONFIDENCE,
+  significantFalls,
+  targetInterval,
+} from "./seed_stats.ts";
 
 /** One measured point of a sweep: (size, seed) → score (null: every lr failed). */
 export type SweepPoint = ThresholdResult["points"][number];
@@ -14,7 +25,20 @@ export type SweepPoint = ThresholdResult["points"][number];
 export type ThresholdInput =
   & Pick<ThresholdResult, "model" | "task" | "method" | "metric" | "baseline">
   & Pick<ThresholdResult, "baselineSource" | "fraction" | "modelParams" | "pretrainSteps">
-  & { points: SweepPoint[]; runsSaved?: number };
+  & {
+    points: SweepPoint[];
+    runsSaved?: number;
+    /** The baseline's per-seed values (measured baselines); the target's interval and the
+     * bootstrap resample them. Absent or empty: a fixed (reference) baseline. */
+    baselineValues?: number[];
+    /** Bootstrap over seeds; absent: no interval. */
+    bootstrap?: BootstrapSettings;
+  };
+
+/** The estimator in words, recorded with every threshold. */
+export const ESTIMATOR = "first grid size whose seed-mean reaches the target (and the " +
+  "log-interpolated crossing before it); interval: percentile bootstrap over seeds (sweep and " +
+  "baseline seeds resampled with replacement), a draw that never crosses counting as > grid max";
 
 /** Arithmetic mean. */
 export function mean(xs: number[]): number {
@@ -29,10 +53,10 @@ export function sampleStd(xs: number[]): number | null {
 }
 
 /**
- * Computes d90/r90 (or any fraction). Each seed's curve gives its own crossing; `value` and
- * `interpolated` are their means when every seed reached the target, else null (some seed needs
- * more than the grid's largest value). `spread` is the sample standard deviation of the per-seed
- * grid values.
+ * Computes d90/r90 (or any fraction). `value` and `interpolated` are the crossing of the
+ * seed-mean curve (null when the mean never reaches the target); `ci` their bootstrap interval
+ * over seeds. Each seed's own crossing is kept in `perSeed`; `spread` is the sample standard
+ * deviation of the per-seed grid values when every seed reached the target.
  */
 export function computeThreshold(input: ThresholdInput): ThresholdResult {
   const { baseline, fraction } = input;
@@ -54,6 +78,13 @@ export function computeThreshold(input: ThresholdInput): ThresholdResult {
     kinds.push(c.kind);
     monotone &&= c.monotone;
   }
+  const curve = meanCurve(input.points);
+  const mc = findCrossing(curve.map((p) => ({ size: p.size, value: p.mean })), target);
+  const baselineValues = input.baselineValues ?? [];
+  const ti = baselineValues.length > 0 ? targetInterval(baselineValues, fraction) : null;
+  const ci = input.bootstrap !== undefined && seeds.length >= 2
+    ? bootstrapCrossing(input.points, baselineValues, baseline, fraction, input.bootstrap)
+    : null;
   const values = perSeed.map((s) => s.value);
   const allReached = values.length > 0 && values.every((v) => v !== null);
   const vals = values as number[];
@@ -67,8 +98,17 @@ export function computeThreshold(input: ThresholdInput): ThresholdResult {
     baselineSource: input.baselineSource,
     fraction,
     target,
-    value: allReached ? mean(vals) : null,
-    interpolated: allReached ? mean(interps) : null,
+    value: mc.value,
+    interpolated: mc.interpolated,
+    crossing: mc.kind,
+    estimator: ESTIMATOR,
+    ci,
+    curve,
+    targetInterval: ti === null
+      ? null
+      : { n: ti.n, low: ti.low, high: ti.high, confidence: SEED_CONFIDENCE },
+    falls: significantFalls(curve),
+    fallRule: FALL_RULE,
     perSeed,
     spread: allReached ? sampleStd(vals) : null,
     interpolatedSpread: allReached ? sampleStd(interps) : null,

@@ -41,6 +41,14 @@ export const sweepParamsSchema = z.strictObject({
   baseline: baselineSchema,
   /** The sweep's grid: every (size, seed) point (the adaptive search runs only some). */
   points: z.array(gridPointSchema).min(1),
+  /**
+   * The bootstrap over seeds of d90/r90 (experiment.report.bootstrap_resamples and
+   * bootstrap_seed); absent: no interval.
+   */
+  bootstrap: z.strictObject({
+    resamples: z.number().int().min(100).max(1_000_000),
+    seed: z.number().int(),
+  }).optional(),
 }).superRefine((p, ctx) => {
   const seen = new Set<string>();
   p.points.forEach((g, i) => {
@@ -69,6 +77,8 @@ export function baselineInputs(p: SweepParams): Record<string, InstanceRef> {
 /** The resolved baseline: value, source, metric (measured only) and model size. */
 export interface Baseline {
   value: number;
+  /** Per-seed values of a measured baseline (empty for a reference). */
+  values: number[];
   source: "measured" | "reference";
   metric?: string;
   modelParams: number;
@@ -80,6 +90,7 @@ export function resolveBaseline(p: SweepParams, inputs: Record<string, string>):
   if ("reference" in p.baseline) {
     return {
       value: p.baseline.reference,
+      values: [],
       source: "reference",
       modelParams: p.baseline.modelParams ?? 0,
     };
@@ -113,6 +124,7 @@ export function resolveBaseline(p: SweepParams, inputs: Record<string, string>):
   );
   return {
     value,
+    values: pts.map((x) => x.value!),
     source: "measured",
     metric,
     modelParams: run?.modelParams ?? run?.trainableParams ?? 0,

@@ -20,9 +20,13 @@ function planOf(file: string) {
   return buildDag(idimPlanner.plan(config.experiment), stages, { locate: config.locate });
 }
 
-function countKinds(file: string): Record<string, number> {
+/** Instances per kind: those the runner schedules, or (`onDemand`) those only obtained. */
+function countKinds(file: string, onDemand = false): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const inst of planOf(file).instances) counts[inst.kind] = (counts[inst.kind] ?? 0) + 1;
+  for (const inst of planOf(file).instances) {
+    if (Boolean(inst.onDemandOnly) !== onDemand) continue;
+    counts[inst.kind] = (counts[inst.kind] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -56,6 +60,10 @@ Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 791 training ru
   // the same label count and length: RoBERTa-Large has 2-label (GLUE) and 3-label (ANLI) graphs.
   assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1));
   assert.equal(kinds["report"], 1);
+  // The lr edge extension (lr_extend: 2 by default): two lrs beyond each end of every point's
+  // grid, planned and keyed but run only when the point's best lr sits at that end.
+  const ext = countKinds(path.join(REPO, "experiments/paper.yaml"), true);
+  assert.equal(ext["train-subspace"] + ext["train-lora"] + ext["train-full"], 7 * 31 * 4);
 });
 
 Deno.test("paper.yaml dry run lists every training run with its compute and a total", async () => {
@@ -105,11 +113,12 @@ Deno.test("adding one d to the grid adds exactly that point's instances; the res
   const added = planOf(b).instances.filter((i) => !keysA.has(i.key)).map((i) => i.kind);
   const counts: Record<string, number> = {};
   for (const k of added) counts[k] = (counts[k] ?? 0) + 1;
-  // d=50 for DID only (SAID has its own grid line): 7 pairs × (4 lrs + lr-search), one graph
-  // per (model, label count), and every DID threshold, the collection and the report change.
+  // d=50 for DID only (SAID has its own grid line): 7 pairs × (4 lrs + 4 on-demand extension
+  // lrs + lr-search), one graph per (model, label count), and every DID threshold, the
+  // collection and the report change.
   assert.deepEqual(counts, {
     "export-graphs": 5,
-    "train-subspace": 28,
+    "train-subspace": 56,
     "lr-search": 7,
     "threshold": 7,
     "collect-results": 1,

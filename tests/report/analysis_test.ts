@@ -111,3 +111,26 @@ Deno.test("the interpolated statistic uses the interpolated crossing", () => {
   const a = analyze(thresholds, { ...options, statistic: "interpolated" });
   assert.deepEqual([a.correlations[0].pairs[0].r90, a.correlations[0].pairs[0].d90], [3.2, 800]);
 });
+
+Deno.test("answers: each correlation answer is stated once, with its interval or why there is none", async () => {
+  const { correlationLines } = await import("../../lib/report/markdown.ts");
+  const { loadFixture } = await import("./helpers.ts");
+  const { analyze } = await import("../../lib/report/analysis.ts");
+  const data = loadFixture();
+  const options = {
+    statistic: "value" as const,
+    bootstrap: { resamples: 200, seed: 1, confidence: 0.95 },
+  };
+  const lines = correlationLines(analyze(data.thresholds, options));
+  for (const line of lines) {
+    assert.ok((line.match(/Spearman|too few pairs|no correlation/gi) ?? []).length === 1, line);
+    assert.ok(!/Too few points to conclude anything/.test(line), line);
+  }
+  // Two pairs only: the answer says so once.
+  const two = data.thresholds.filter((t) =>
+    t.model === "roberta-large" && (t.task === "mrpc" || t.task === "sst2")
+  );
+  const [only] = correlationLines(analyze(two, options)).filter((l) => l.startsWith("DID"));
+  assert.match(only, /too few pairs with interior d90 and r90 \(\d\) to estimate a correlation/);
+  assert.equal((only.match(/too few/gi) ?? []).length, 1);
+});

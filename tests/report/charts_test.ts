@@ -1,3 +1,4 @@
+import { facetColumns } from "../../lib/report/charts/common.ts";
 import assert from "node:assert/strict";
 import { type Analysis, analyze } from "../../lib/report/analysis.ts";
 import { buildCharts, CHART_NAMES, type ChartSpec } from "../../lib/report/charts/mod.ts";
@@ -45,7 +46,7 @@ Deno.test("accuracy vs d: log x on size, one panel per model and task, target an
   assert.equal(seed.encoding.y.field, "value");
   assert.deepEqual(
     seed.encoding.tooltip.map((t: Any) => t.field),
-    ["model", "task", "method", "size", "seed", "value", "bestLr"],
+    ["model", "task", "method", "size", "seed", "value", "bestLr", "lrEdge"],
   );
   assert.deepEqual(seed.encoding.color.scale.domain, ["DID", "SAID"]);
   // Every DID/SAID point of every seed with a value is drawn.
@@ -59,9 +60,10 @@ Deno.test("accuracy vs d: log x on size, one panel per model and task, target an
   assert.equal(s.facet.sort.length, 10);
   const mrpc = data.thresholds.find((t) => t.model === "roberta-large" && t.task === "mrpc")!;
   assert.equal(targets.find((r: Any) => r.panel === "roberta-large · mrpc").target, mrpc.target);
-  const target = layerOf("accuracy_vs_d", "target");
-  assert.equal(target.mark.type, "rule");
-  assert.equal(target.encoding.y.field, "target");
+  const target = spec("accuracy_vs_d").spec.layer.find((l: Any) =>
+    l.mark.type === "rule" && l.encoding.y?.field === "target"
+  );
+  assert.ok(target, "a target rule layer");
   // d90 rules: one per DID/SAID threshold that reached the target, at its value.
   const rule = layerOf("accuracy_vs_d", "threshold");
   assert.equal(rule.mark.type, "rule");
@@ -94,11 +96,20 @@ Deno.test("accuracy vs r: LoRA only, log x on rank, r90 marked", () => {
     marked.length,
     data.thresholds.filter((t) => t.method === "lora" && t.value !== null).length,
   );
-  assert.equal(rows("accuracy_vs_r", "unreached").length, 2);
+  assert.equal(
+    rows("accuracy_vs_r", "unreached").length,
+    new Set(
+      data.thresholds.filter((t) => t.method === "lora" && t.value === null).map((t) =>
+        `${t.model}${t.pretrainSteps}${t.task}`
+      ),
+    ).size,
+  );
 });
 
 Deno.test("d90 vs r90: log–log, one point per reached pair, correlation in the subtitle", () => {
-  const s = spec("d90_vs_r90");
+  const full = spec("d90_vs_r90");
+  const s = full.layer[2];
+  s.title = full.title;
   assert.equal(s.mark.type, "point");
   assert.equal(s.encoding.x.field, "r90");
   assert.equal(s.encoding.x.scale.type, "log");
@@ -106,6 +117,11 @@ Deno.test("d90 vs r90: log–log, one point per reached pair, correlation in the
   assert.equal(s.encoding.y.scale.type, "log");
   assert.equal(s.encoding.shape.field, "task");
   assert.ok(s.encoding.tooltip.length >= 5);
+  // Both intervals on each point: an x and a y error bar over the same rows.
+  assert.equal(full.layer[0].mark.type, "errorbar");
+  assert.equal(full.layer[0].encoding.x2.field, "r90High");
+  assert.equal(full.layer[1].encoding.y2.field, "d90High");
+  assert.ok(rows("d90_vs_r90").every((r: Any) => r.d90Low <= r.d90 && r.d90 <= r.d90High));
   const pooled = analysis.correlations.filter((c) => c.variant === null);
   assert.equal(rows("d90_vs_r90").length, pooled.reduce((n, c) => n + c.pairs.length, 0));
   // The pair of roberta-large / mrpc with DID is at (r90, d90) of the fixture thresholds.
@@ -145,22 +161,27 @@ Deno.test("threshold vs parameters: log–log per task, fitted lines on the OLS 
       (fit.result.fit!.intercept + fit.result.fit!.slope * Math.log10(r.params));
     assert.ok(Math.abs(r.value - expected) < 1e-9 * expected);
   }
-  // LoRA on ANLI has two reached points: plotted, but no fitted line.
+  // LoRA on ANLI: a fitted line only where at least 3 models reached the target.
+  const lora = analysis.scaling.find((f) => f.task === "anli" && f.method === "lora")!;
   assert.equal(
     rows("threshold_vs_params", "fit").filter((r: Any) => r.method === "LoRA").length,
-    0,
+    lora.result.fit === null ? 0 : 2,
   );
-  assert.ok(
-    s.title.subtitle.some((l: string) => /LoRA: Too few points to conclude anything/.test(l)),
-  );
+  assert.equal(s.columns, 1);
 });
 
 Deno.test("d90 vs pretraining steps: only variants with steps, log–log", () => {
   const s = spec("d90_vs_pretrain_steps");
-  assert.equal(s.spec.encoding.x.field, "pretrainSteps");
-  assert.equal(s.spec.encoding.x.scale.type, "log");
-  assert.equal(s.spec.encoding.y.scale.type, "log");
+  const line = s.spec.layer[1];
+  assert.equal(line.encoding.x.field, "pretrainSteps");
+  assert.equal(line.encoding.x.scale.type, "log");
+  assert.equal(line.encoding.y.scale.type, "log");
+  // Intervals: an error-bar layer over rows that carry both ends.
+  assert.equal(s.spec.layer[0].mark.type, "errorbar");
+  assert.equal(s.spec.layer[0].encoding.y2.field, "high");
   const r = rows("d90_vs_pretrain_steps");
+  assert.ok(r.every((x: Any) => x.low <= x.value && x.value <= x.high));
+  assert.ok(r.some((x: Any) => x.low < x.high), "some interval has width");
   assert.equal(r.length, 9);
   assert.deepEqual(
     [...new Set(r.map((x: Any) => x.pretrainSteps))].sort((a: Any, b: Any) => a - b),
@@ -170,6 +191,32 @@ Deno.test("d90 vs pretraining steps: only variants with steps, log–log", () =>
       16000,
     ],
   );
+});
+
+Deno.test("accuracy charts: mean ± 95% t-interval error bars with data, target band, no empty facet cell", () => {
+  for (const name of ["accuracy_vs_d", "accuracy_vs_r"] as const) {
+    const s = spec(name);
+    const bars = s.spec.layer.find((l: Any) => l.mark.type === "errorbar");
+    assert.ok(bars, `${name}: an error-bar layer`);
+    assert.equal(bars.encoding.y.field, "low");
+    assert.equal(bars.encoding.y2.field, "high");
+    const means = rows(name, "mean").filter((r: Any) => r.low !== null);
+    assert.ok(means.length > 0, `${name}: the error bars have data`);
+    assert.ok(means.every((r: Any) => r.low < r.value && r.value < r.high && r.seeds === 3));
+    const band = s.spec.layer.find((l: Any) => l.mark.type === "rect");
+    assert.equal(band.encoding.y2.field, "targetHigh");
+    const targets = rows(name, "target").filter((r: Any) => r.targetLow < r.targetHigh);
+    assert.ok(targets.length > 0, `${name}: the target band has width`);
+    // No empty panel: the panel count is a multiple of the columns (or fits in one row).
+    const panels = s.facet.sort.length;
+    assert.equal(panels % s.columns, 0, `${name}: ${panels} panels in ${s.columns} columns`);
+  }
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]) {
+    const c = facetColumns(n);
+    assert.equal(n % c, 0, `${n} panels, ${c} columns`);
+  }
+  // The point whose lr sits at an edge is marked in the tooltip data.
+  assert.ok(rows("accuracy_vs_r", "seed").some((r: Any) => /⚠/.test(r.lrEdge)));
 });
 
 Deno.test("charts without data become placeholders that say why", async () => {

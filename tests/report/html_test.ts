@@ -1,3 +1,4 @@
+import { fallLines, lrEdgeRows, lrEdgeSummary } from "../../lib/report/diagnostics.ts";
 import assert from "node:assert/strict";
 import { analyze } from "../../lib/report/analysis.ts";
 import { buildCharts } from "../../lib/report/charts/mod.ts";
@@ -41,6 +42,12 @@ Deno.test("the page embeds every spec, the libraries, and escapes provenance tex
     analysis,
     summaryRows: summaryRows(data.points, data.thresholds, "value"),
     thresholds: data.thresholds,
+    checks: {
+      lrEdge: lrEdgeSummary(data.points),
+      lrEdgeRows: lrEdgeRows(data.points) as unknown as Record<string, string>[],
+      falls: fallLines(data.thresholds),
+      searches: [],
+    },
     provenance: data.provenance,
     summaryMarkdown: "# md",
     libraries: readLibraries(),

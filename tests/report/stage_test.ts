@@ -55,7 +55,7 @@ Deno.test("run writes exactly its declared outputs from a results directory", as
   await reportStage.run(ctx);
   assert.deepEqual(walk(out), [...REPORT_FILES].sort());
   const spec = JSON.parse(readFileSync(join(out, "charts/d90_vs_r90.vl.json"), "utf8"));
-  assert.equal(spec.encoding.x.field, "r90");
+  assert.equal(spec.layer[2].encoding.x.field, "r90");
   assert.match(readFileSync(join(out, "charts/d90_vs_r90.svg"), "utf8"), /^<svg/);
   assert.deepEqual([...readFileSync(join(out, "charts/d90_vs_r90.png")).subarray(1, 4)], [
     80,

@@ -25,7 +25,7 @@ Deno.test("threshold: target is fraction × baseline; one seed has no spread", (
   assert.equal(r.runsSaved, 0);
 });
 
-Deno.test("threshold: several seeds give the mean and the sample standard deviation", () => {
+Deno.test("threshold: several seeds: d90 read from the seed-mean curve; per-seed mean and sd kept", () => {
   const r = computeThreshold({
     ...base,
     points: [
@@ -35,20 +35,25 @@ Deno.test("threshold: several seeds give the mean and the sample standard deviat
     ],
   });
   assert.deepEqual(r.perSeed.map((s) => s.value), [2, 4, 8]);
-  assert.ok(Math.abs(r.value! - 14 / 3) < 1e-12);
+  // Mean curve: 0.5, 0.7733, 0.8233, 0.8533, 0.88 → first reaching 0.81 is size 4.
+  assert.equal(r.value, 4);
+  assert.equal(r.crossing, "interior");
+  assert.equal(r.curve!.length, 5);
+  assert.ok(Math.abs(r.curve![1].mean! - (0.82 + 0.7 + 0.7) / 3) < 1e-12);
   const m = 14 / 3;
   const sd = Math.sqrt(((2 - m) ** 2 + (4 - m) ** 2 + (8 - m) ** 2) / 2);
   assert.ok(Math.abs(r.spread! - sd) < 1e-12);
   assert.equal(r.monotone, true);
 });
 
-Deno.test("threshold: a seed that never reaches the target makes the mean null, per-seed kept", () => {
+Deno.test("threshold: the seed-mean estimator reads the mean curve; per-seed crossings kept", () => {
   const r = computeThreshold({
     ...base,
     points: [...pts(0, [0.5, 0.82, 0.85, 0.86, 0.88]), ...pts(1, [0.5, 0.6, 0.6, 0.7, 0.8])],
   });
-  assert.equal(r.value, null);
-  assert.equal(r.interpolated, null);
+  // Mean curve 0.5, 0.71, 0.725, 0.78, 0.84: the mean reaches 0.81 at 16 only.
+  assert.equal(r.value, 16);
+  assert.equal(r.spread, null);
   assert.deepEqual(r.perSeed.map((s) => [s.value, s.crossing]), [[2, "interior"], [
     null,
     "not-reached",

@@ -84,3 +84,13 @@ export function placeholder(name: ChartName, title: string, reason: string): Cha
     },
   };
 }
+
+/**
+ * Columns of a faceted chart with `n` panels and no empty cell: the largest divisor of n that is
+ * at most `max` (so every row is full), or one row of n when n's only such divisor is 1.
+ */
+export function facetColumns(n: number, max = 4): number {
+  if (n <= max) return Math.max(1, n);
+  for (let c = max; c >= 2; c--) if (n % c === 0) return c;
+  return n;
+}

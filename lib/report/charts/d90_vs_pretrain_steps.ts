@@ -5,8 +5,14 @@
  * @module
  */
 import type { ThresholdResult } from "../../results/types.ts";
-import { methodName, thresholdNumber, type ThresholdStatistic } from "../analysis.ts";
-import { type Chart, CONFIG, methodScale, placeholder, SCHEMA } from "./common.ts";
+import {
+  gridMax,
+  methodName,
+  thresholdInterval,
+  thresholdNumber,
+  type ThresholdStatistic,
+} from "../analysis.ts";
+import { type Chart, CONFIG, facetColumns, methodScale, placeholder, SCHEMA } from "./common.ts";
 
 /** One point of the chart. */
 export interface PretrainRow {
@@ -16,6 +22,10 @@ export interface PretrainRow {
   method: string;
   pretrainSteps: number;
   value: number;
+  /** Bootstrap interval over seeds (an open upper end drawn at the grid's max). */
+  low: number;
+  high: number;
+  interval: string;
   symbol: string;
 }
 
@@ -29,7 +39,12 @@ export function d90VsPretrainStepsChart(
   for (const t of thresholds) {
     const v = thresholdNumber(t, statistic);
     if (t.pretrainSteps === undefined || !(t.pretrainSteps > 0) || v === null) continue;
+    const ci = thresholdInterval(t, statistic);
+    const max = gridMax(t);
     rows.push({
+      low: ci?.low ?? v,
+      high: ci?.high ?? (ci === null ? v : max),
+      interval: ci === null ? "none (one seed)" : `[${ci.low ?? "—"}, ${ci.high ?? `> ${max}`}]`,
       panel: `${t.model} · ${t.task}`,
       model: t.model,
       task: t.task,
@@ -57,39 +72,70 @@ export function d90VsPretrainStepsChart(
       title: {
         text: title,
         subtitle: "Models pretrained by the pipeline; thresholds that never reached the target " +
-          "are left out.",
+          "are left out. Bars: 95% bootstrap intervals over seeds.",
       },
       config: CONFIG,
       data: { values: rows },
       facet: { field: "panel", type: "nominal", title: null, sort: panels },
-      columns: Math.min(3, panels.length),
+      columns: facetColumns(panels.length, 3),
       spec: {
         width: 320,
         height: 240,
-        mark: { type: "line", point: { filled: true, size: 60 } },
-        encoding: {
-          x: {
-            field: "pretrainSteps",
-            type: "quantitative",
-            scale: { type: "log", nice: false, padding: 20 },
-            title: "pretraining steps (log scale)",
+        layer: [{
+          mark: { type: "errorbar", ticks: true },
+          encoding: {
+            x: {
+              field: "pretrainSteps",
+              type: "quantitative",
+              scale: { type: "log", nice: false, padding: 20 },
+              title: "pretraining steps (log scale)",
+            },
+            y: {
+              field: "low",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "d90 (DID, SAID) or r90 (LoRA), log scale",
+            },
+            y2: { field: "high" },
+            color: {
+              field: "method",
+              type: "nominal",
+              scale: methodScale(methods),
+              title: "method",
+            },
           },
-          y: {
-            field: "value",
-            type: "quantitative",
-            scale: { type: "log" },
-            title: "d90 (DID, SAID) or r90 (LoRA), log scale",
+        }, {
+          mark: { type: "line", point: { filled: true, size: 60 } },
+          encoding: {
+            x: {
+              field: "pretrainSteps",
+              type: "quantitative",
+              scale: { type: "log", nice: false, padding: 20 },
+              title: "pretraining steps (log scale)",
+            },
+            y: {
+              field: "value",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "d90 (DID, SAID) or r90 (LoRA), log scale",
+            },
+            color: {
+              field: "method",
+              type: "nominal",
+              scale: methodScale(methods),
+              title: "method",
+            },
+            tooltip: [
+              { field: "model", type: "nominal" },
+              { field: "task", type: "nominal" },
+              { field: "method", type: "nominal" },
+              { field: "pretrainSteps", type: "quantitative", title: "pretraining steps" },
+              { field: "symbol", type: "nominal", title: "threshold" },
+              { field: "value", type: "quantitative", format: ".4~r" },
+              { field: "interval", type: "nominal", title: "95% interval" },
+            ],
           },
-          color: { field: "method", type: "nominal", scale: methodScale(methods), title: "method" },
-          tooltip: [
-            { field: "model", type: "nominal" },
-            { field: "task", type: "nominal" },
-            { field: "method", type: "nominal" },
-            { field: "pretrainSteps", type: "quantitative", title: "pretraining steps" },
-            { field: "symbol", type: "nominal", title: "threshold" },
-            { field: "value", type: "quantitative", format: ".4~r" },
-          ],
-        },
+        }],
       },
     },
   };

@@ -8,7 +8,16 @@
  */
 import type { PointResult, ThresholdResult } from "../../results/types.ts";
 import { methodName, thresholdNumber, type ThresholdStatistic, variantLabel } from "../analysis.ts";
-import { type Chart, type ChartName, CONFIG, methodScale, placeholder, SCHEMA } from "./common.ts";
+import { tInterval } from "../../threshold/seed_stats.ts";
+import {
+  type Chart,
+  type ChartName,
+  CONFIG,
+  facetColumns,
+  methodScale,
+  placeholder,
+  SCHEMA,
+} from "./common.ts";
 
 /** What a size-curve chart is drawn from. */
 export interface SizeCurveInput {
@@ -29,13 +38,28 @@ export type SizeCurveRow =
     seed: number;
     value: number;
     bestLr: number | null;
+    /** "inside", or which edge of the lrs tried the best lr still sits at. */
+    lrEdge: string;
     metric: string;
   }
-  | { layer: "mean"; panel: string; method: string; size: number; value: number; seeds: number }
+  | {
+    layer: "mean";
+    panel: string;
+    method: string;
+    size: number;
+    value: number;
+    seeds: number;
+    /** 95% t-interval over seeds (null with one seed). */
+    low: number | null;
+    high: number | null;
+  }
   | {
     layer: "target";
     panel: string;
     target: number;
+    /** fraction × the baseline seeds' 95% interval (the target itself for a reference). */
+    targetLow: number;
+    targetHigh: number;
     baseline: number;
     baselineSource: string;
     fraction: number;
@@ -84,6 +108,13 @@ export function sizeCurveRows(
       seed: p.seed,
       value: p.value!,
       bestLr: p.bestLr,
+      lrEdge: p.lrEdge === "low"
+        ? "⚠ best lr is the lowest tried"
+        : p.lrEdge === "high"
+        ? "⚠ best lr is the highest tried"
+        : p.lrEdge === null
+        ? "inside the lrs tried"
+        : "not recorded",
       metric: p.metric,
     });
   }
@@ -99,13 +130,16 @@ export function sizeCurveRows(
     groups.set(k, g);
   }
   for (const g of groups.values()) {
+    const t = tInterval(g.values);
     rows.push({
       layer: "mean",
       panel: g.panel,
       method: g.method,
       size: g.size,
-      value: g.values.reduce((s, v) => s + v, 0) / g.values.length,
+      value: t.mean,
       seeds: g.values.length,
+      low: t.low,
+      high: t.high,
     });
   }
   const targets = new Set<string>();
@@ -120,6 +154,8 @@ export function sizeCurveRows(
         layer: "target",
         panel,
         target: t.target,
+        targetLow: t.targetInterval?.low ?? t.target,
+        targetHigh: t.targetInterval?.high ?? t.target,
         baseline: t.baseline,
         baselineSource: t.baselineSource,
         fraction: t.fraction,
@@ -216,19 +252,50 @@ export function sizeCurveChart(
       $schema: SCHEMA,
       title: {
         text: title,
-        subtitle: `Reported-split ${yTitle} of each seed (dots) and their mean (line); ` +
-          `grey rule: ${Math.round(input.thresholds[0]?.fraction * 100 || 90)}% target; ` +
-          `dashed: ${symbol}. Hover for details.`,
+        subtitle: [
+          `Reported-split ${yTitle} of each seed (dots), their mean (line) with a 95% ` +
+          "t-interval over seeds (error bars);",
+          `grey rule and band: ${
+            Math.round(input.thresholds[0]?.fraction * 100 || 90)
+          }% target and its 95% interval over the baseline's seeds; dashed: ${symbol}. ` +
+          "Hover for details (⚠: best lr at the edge of the lrs tried).",
+        ],
       },
       config: CONFIG,
       data: { values: rows },
       facet: { field: "panel", type: "nominal", title: null, sort: panels },
-      columns: Math.min(4, panels.length),
+      columns: facetColumns(panels.length),
       resolve: { scale: { y: "independent" } },
       spec: {
         width: 210,
         height: 150,
         layer: [
+          {
+            transform: only("target"),
+            mark: { type: "rect", color: "#999", opacity: 0.18 },
+            encoding: {
+              y: { field: "targetLow", type: "quantitative" },
+              y2: { field: "targetHigh" },
+            },
+          },
+          {
+            transform: [...only("mean"), { filter: "datum.low !== null" }],
+            mark: { type: "errorbar", ticks: true },
+            encoding: {
+              x,
+              y: { field: "low", type: "quantitative", scale: { zero: false }, title: yTitle },
+              y2: { field: "high" },
+              color,
+              tooltip: [
+                { field: "method", type: "nominal" },
+                { field: "size", type: "quantitative", title: symbol.slice(0, 1) },
+                { field: "value", type: "quantitative", title: "seed-mean", format: ".4f" },
+                { field: "low", type: "quantitative", title: "95% low", format: ".4f" },
+                { field: "high", type: "quantitative", title: "95% high", format: ".4f" },
+                { field: "seeds", type: "quantitative" },
+              ],
+            },
+          },
           {
             transform: only("mean"),
             mark: { type: "line", strokeWidth: 1.5 },
@@ -253,6 +320,7 @@ export function sizeCurveChart(
                 { field: "seed", type: "quantitative" },
                 { field: "value", type: "quantitative", title: yTitle, format: ".4f" },
                 { field: "bestLr", type: "quantitative", title: "chosen lr", format: ".1e" },
+                { field: "lrEdge", type: "nominal", title: "lr edge" },
               ],
             },
           },
@@ -263,6 +331,18 @@ export function sizeCurveChart(
               y: { field: "target", type: "quantitative" },
               tooltip: [
                 { field: "target", type: "quantitative", format: ".4f" },
+                {
+                  field: "targetLow",
+                  type: "quantitative",
+                  title: "target 95% low",
+                  format: ".4f",
+                },
+                {
+                  field: "targetHigh",
+                  type: "quantitative",
+                  title: "target 95% high",
+                  format: ".4f",
+                },
                 {
                   field: "baseline",
                   type: "quantitative",

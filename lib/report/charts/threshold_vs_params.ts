@@ -7,7 +7,7 @@
  */
 import { type Analysis, methodName } from "../analysis.ts";
 import { slopeText } from "../format.ts";
-import { type Chart, CONFIG, methodScale, placeholder, SCHEMA } from "./common.ts";
+import { type Chart, CONFIG, facetColumns, methodScale, placeholder, SCHEMA } from "./common.ts";
 
 /** One row of the chart: a measured threshold, or an end of a fitted line. */
 export type ThresholdParamsRow =
@@ -93,7 +93,7 @@ export function thresholdVsParamsChart(analysis: Analysis): Chart {
       config: CONFIG,
       data: { values: rows },
       facet: { field: "task", type: "nominal", title: null, sort: tasks },
-      columns: Math.min(3, tasks.length),
+      columns: facetColumns(tasks.length, 3),
       spec: {
         width: 320,
         height: 260,

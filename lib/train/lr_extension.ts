@@ -1,0 +1,61 @@
+/**
+ * The lr search's edge extension: starting from the grid's runs, while the best lr (the
+ * selection rule of `select.ts`) is the lowest lr tried and an extension lr remains below, run
+ * the next one below; likewise above. Every point records the lrs tried, the lrs added, and
+ * `lrEdge`: whether the final best still sits at the lowest (`low`) or highest (`high`) lr tried
+ * — the extension's bound was hit, or there was none. A point whose every run failed is
+ * extended downwards (divergence usually means the lr is too high) and has no `lrEdge`.
+ *
+ * @module
+ */
+import type { PointResult, RunResult } from "../results/types.ts";
+import { bestRun, pointFromRuns } from "./select.ts";
+
+/** A point after the search with its extension fields. */
+export type ExtendedPoint = PointResult & {
+  lrs: number[];
+  extended: number[];
+  lrEdge: "low" | "high" | null;
+};
+
+/**
+ * Runs the extension. `extension.low` / `.high`: the extension lrs nearest first; `obtain`
+ * returns the run of the i-th one on a side.
+ */
+export async function extendLrSearch(
+  gridRuns: RunResult[],
+  extension: { low: number[]; high: number[] },
+  obtain: (side: "low" | "high", i: number) => Promise<RunResult>,
+): Promise<ExtendedPoint> {
+  const runs = [...gridRuns];
+  const extended: number[] = [];
+  const used = { low: 0, high: 0 };
+  const next = async (side: "low" | "high") => {
+    const r = await obtain(side, used[side]);
+    used[side]++;
+    runs.push(r);
+    extended.push(r.lr);
+  };
+  for (;;) {
+    const best = bestRun(runs);
+    const lrs = runs.map((r) => r.lr);
+    const canLow = used.low < extension.low.length;
+    const canHigh = used.high < extension.high.length;
+    if (best === null) {
+      if (canLow) await next("low");
+      else break;
+    } else if (best.lr === Math.min(...lrs) && canLow) await next("low");
+    else if (best.lr === Math.max(...lrs) && canHigh) await next("high");
+    else break;
+  }
+  const point = pointFromRuns(runs);
+  const lrs = point.runs.map((r) => r.lr);
+  const lrEdge = point.bestLr === null
+    ? null
+    : point.bestLr === lrs[0]
+    ? "low"
+    : point.bestLr === lrs[lrs.length - 1]
+    ? "high"
+    : null;
+  return { ...point, lrs, extended: extended.sort((a, b) => a - b), lrEdge };
+}
