@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { exists, removeTree, tempName, writeFileAtomic } from "./fsutil.ts";
 import type { Instance } from "./dag.ts";
-import type { Json, StageContext, StageDefinition } from "./stage.ts";
+import type { FailedInput, Json, StageContext, StageDefinition } from "./stage.ts";
 import { StateCache, type StateEntry } from "./state.ts";
 import { Store } from "./store.ts";
 
@@ -28,6 +28,8 @@ export interface InstanceSpec {
   device: string;
   /** The project root (config folder). */
   projectRoot: string;
+  /** Tolerated inputs that failed in this run (not materialised; the stage sees them). */
+  failedInputs?: Record<string, FailedInput>;
   /**
    * On-demand input name → the specs of that instance and everything upstream of it, in
    * topological order (the instance itself last): what `ctx.obtain(name)` runs when missing.
@@ -35,8 +37,16 @@ export interface InstanceSpec {
   onDemand?: Record<string, InstanceSpec[]>;
 }
 
-/** The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`. */
-export function instanceSpec(inst: Instance, device: string, projectRoot: string): InstanceSpec {
+/**
+ * The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`;
+ * `failedInputs`: the tolerated inputs that failed in this run.
+ */
+export function instanceSpec(
+  inst: Instance,
+  device: string,
+  projectRoot: string,
+  failedInputs?: Record<string, FailedInput>,
+): InstanceSpec {
   const spec: InstanceSpec = {
     v: 1,
     key: inst.key,
@@ -50,6 +60,7 @@ export function instanceSpec(inst: Instance, device: string, projectRoot: string
     outputs: inst.outputs,
     device,
     projectRoot,
+    ...(failedInputs && Object.keys(failedInputs).length > 0 ? { failedInputs } : {}),
   };
   const onDemand = Object.entries(inst.onDemand);
   if (onDemand.length > 0) {
@@ -179,9 +190,11 @@ export async function executeInstance(
   Deno.mkdirSync(scratchDir, { recursive: true });
   log(`=== ${spec.id} key ${key} device ${spec.device} pid ${Deno.pid}`);
   try {
+    const failedInputs = spec.failedInputs ?? {};
     const inputs: Record<string, string> = {};
     for (const [name, up] of Object.entries(spec.inputs)) {
-      inputs[name] = store.materialize(up.key, state);
+      if (name in failedInputs) log(`input ${name} (${up.id}) failed: ${failedInputs[name].error}`);
+      else inputs[name] = store.materialize(up.key, state);
     }
     const mod = await import(spec.module) as Record<string, unknown>;
     const stage = findStage(mod, spec.kind);
@@ -198,6 +211,7 @@ export async function executeInstance(
       key,
       inputs,
       inputKeys: Object.fromEntries(Object.entries(spec.inputs).map(([n, up]) => [n, up.key])),
+      failedInputs,
       projectRoot: spec.projectRoot,
       outDir,
       scratchDir,
@@ -215,7 +229,15 @@ export async function executeInstance(
         `declared output${missing.length > 1 ? "s" : ""} not written: ${missing.join(", ")}`,
       );
     }
-    store.commit(key, outDir, { id: spec.id, kind: spec.kind, seconds: seconds() }, state);
+    const missingInputs = Object.fromEntries(
+      Object.entries(failedInputs).map(([n, f]) => [n, f.key]),
+    );
+    store.commit(
+      key,
+      outDir,
+      { id: spec.id, kind: spec.kind, seconds: seconds(), missingInputs },
+      state,
+    );
     removeTree(outDir);
     removeTree(scratchDir);
     log(`committed in ${seconds()}s`);
