@@ -2,6 +2,8 @@
  * `lr-search`: one point of a sweep, (model, task, method, size, seed), after the learning-rate
  * search. Its inputs are the train instances of every lr in the grid; it picks the best lr by
  * the select-split metric and reports that run's report-split metric. Every lr's run is kept.
+ * A failed lr run is tolerated: the point is the best of the others and lists it as `missing`;
+ * when every lr failed, the point itself fails (its threshold then lists it).
  *
  * @module
  */
@@ -9,6 +11,7 @@ import { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
 import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { sizeLabel } from "../lib/results/methods.ts";
+import { missingFrom } from "../lib/results/missing.ts";
 import { POINT_FILE, writePointResult } from "../lib/results/point_result.ts";
 import { readRunResult, type RunResult } from "../lib/results/run_result.ts";
 import { pointFromRuns } from "../lib/train/select.ts";
@@ -35,6 +38,7 @@ export const lrSearchStage = defineStage({
   module: import.meta.url,
   params: lrSearchParams,
   inputs: (p) => Object.fromEntries(p.lrs.map((lr, i) => [`lr_${i}`, trainRefForLr(p, lr)])),
+  tolerates: () => "all",
   outputs: () => [POINT_FILE],
   label: (p) => {
     const t = p.train.params;
@@ -45,8 +49,17 @@ export const lrSearchStage = defineStage({
     },seed=${t.seed},lrs=${p.lrs.length}`;
   },
   run(ctx) {
-    const runs: RunResult[] = ctx.params.lrs.map((_, i) => readRunResult(ctx.inputs[`lr_${i}`]));
-    const point = pointFromRuns(runs);
+    const missing = missingFrom(ctx.failedInputs, "lr-run");
+    const runs: RunResult[] = ctx.params.lrs.flatMap((_, i) =>
+      `lr_${i}` in ctx.inputs ? [readRunResult(ctx.inputs[`lr_${i}`])] : []
+    );
+    if (runs.length === 0) {
+      throw new Error(
+        `every lr run failed: ${missing.map((m) => `${m.id}: ${m.reason}`).join("; ")}`,
+      );
+    }
+    for (const m of missing) ctx.log(`lr run missing: ${m.id}: ${m.reason} (log ${m.log})`);
+    const point = { ...pointFromRuns(runs), ...(missing.length > 0 ? { missing } : {}) };
     for (const r of runs) {
       ctx.log(`lr ${r.lr}: ${r.status} select ${r.metric}=${r.best?.select[r.metric] ?? "-"}`);
     }

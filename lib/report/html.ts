@@ -22,6 +22,7 @@ import {
   statisticDescription,
 } from "./markdown.ts";
 import type { Provenance } from "../results/provenance.ts";
+import { gapLines } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { htmlTable, summaryHtmlTable, type SummaryRow } from "./tables.ts";
 
@@ -239,6 +240,13 @@ ${summaryHtmlTable(input.summaryRows, input.thresholds)}
 <details><summary>Markdown summary (ready to paste)</summary>
 <pre id="summary-markdown">${escapeHtml(input.summaryMarkdown)}</pre></details>
 </section>
+${
+    gapLines(provenance).length > 0
+      ? `<section id="gaps">\n<h2>Missing and dropped points</h2>\n${
+        list(gapLines(provenance))
+      }\n</section>`
+      : ""
+  }
 <section id="statistics">
 <h2>Statistics</h2>
 ${statisticsTables(analysis)}

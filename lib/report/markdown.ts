@@ -8,6 +8,7 @@ import type { ThresholdResult } from "../results/types.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import { correlationNotes, correlationText, slopeText } from "./format.ts";
 import type { Provenance } from "../results/provenance.ts";
+import { gapsMarkdown } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { summaryMarkdownTable, type SummaryRow } from "./tables.ts";
 
@@ -102,6 +103,7 @@ export function summaryMarkdown(args: {
     "",
     summaryMarkdownTable(rows, thresholds).trimEnd(),
     "",
+    ...(gapsMarkdown(provenance) ? [gapsMarkdown(provenance)] : []),
     refs.length > 0
       ? `Reference baselines:\n\n${bullet(refs)}\n`
       : "All baselines were measured.\n",

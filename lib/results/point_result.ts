@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { z } from "zod";
+import { missingRecordSchema } from "./missing.ts";
 import { readJsonRecord, writeJsonAtomic } from "./json_file.ts";
 import { finite, methodSchema, runResultSchema } from "./run_result.ts";
 
@@ -30,6 +31,8 @@ export const pointResultSchema = z.looseObject({
   /** The selection policy in words (which split chose the lr and the step). */
   policy: z.string().optional(),
   runs: z.array(runResultSchema),
+  /** The lr runs that failed: the point is the best of the others. */
+  missing: z.array(missingRecordSchema).optional(),
 });
 
 /** One sweep point (`point.json`). */
