@@ -23,7 +23,7 @@ import {
   writeCollectedResults,
   writeProvenance,
 } from "../lib/results/collected.ts";
-import { type MissingRecord, missingFrom } from "../lib/results/missing.ts";
+import { missingFrom, type MissingRecord } from "../lib/results/missing.ts";
 import { readPointResult } from "../lib/results/point_result.ts";
 import { runsOf, writeCollectedTables } from "../lib/results/tables.ts";
 import { readThresholdResult } from "../lib/results/threshold_result.ts";
@@ -68,7 +68,10 @@ export const collectResultsStage = defineStage({
         kind,
       );
     // Failed inputs, then what the existing thresholds and points went without.
-    const missing: MissingRecord[] = [...role("threshold_", "threshold"), ...role("point_", "point")];
+    const missing: MissingRecord[] = [
+      ...role("threshold_", "threshold"),
+      ...role("point_", "point"),
+    ];
     const seen = new Set(missing.map((m) => m.id));
     for (const r of [...thresholds, ...points]) {
       for (const m of r.missing ?? []) {

@@ -240,10 +240,11 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     for (const [name, up] of Object.entries(inst.inputs)) {
       if (!lost(up)) continue;
       const f = summary.failed.find((x) => x.inst === up);
+      const cause = f ? undefined : blockedBy(up);
       out[name] = {
         id: up.id,
         key: up.key,
-        error: f ? f.error : "skipped: an input it needs failed",
+        error: f ? f.error : `skipped: its input ${cause?.id ?? "(unavailable)"} failed`,
         log: store.logPath(up.key),
       };
     }
