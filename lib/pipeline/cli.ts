@@ -391,6 +391,9 @@ async function cmdRun(
       warn,
     });
     const toRun = verdicts.filter((v) => v.action === "run");
+    for (const note of opts.planner.notes?.(config.experiment, { root: config.root }) ?? []) {
+      print(note);
+    }
     let flops = 0;
     for (const v of toRun) {
       const est = estimateOf(v.inst, warn);
