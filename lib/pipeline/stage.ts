@@ -50,6 +50,11 @@ export interface Estimate {
   flops: number;
   /** What the number assumes, e.g. `40,000 steps × 16 × 128 tokens, 355M params`. */
   note?: string;
+  /**
+   * Wall-clock seconds on a device (`run --device`) and what they are based on (a measured step
+   * time, scaled); undefined when nothing is known for that device.
+   */
+  seconds?(device: string): { seconds: number; basis: string } | undefined;
 }
 
 /**

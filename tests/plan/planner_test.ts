@@ -72,6 +72,17 @@ Deno.test("paper.yaml dry run lists every training run with its compute and a to
   ]);
   for (const l of trainLines) assert.match(l, /\[[0-9.]+ [PEGT]FLOP: \d+ steps × 16×128 tokens/);
   assert.match(r.out, /estimated compute: [0-9.]+ EFLOP ≈ [0-9.]+ GPU-hours/);
+  // Hours on the chosen device (cpu here) from measured step times, per stage kind, top 3 runs.
+  assert.match(r.out, /estimated hours on cpu \(one job at a time\): [0-9,.]+ h in total/);
+  assert.match(
+    r.out,
+    /\n {2}train-subspace: [0-9,.]+ h\n {2}train-lora: [0-9,.]+ h\n {2}train-full: /,
+  );
+  assert.equal((r.out.match(/^ {4}[0-9,.]+ h train-/gm) ?? []).length, 3);
+  assert.match(
+    r.out,
+    /based on measured step times, scaled by FLOPs: bench\/results\/models\.json/,
+  );
 });
 
 Deno.test("the default pipeline.yaml plans a pretrained model, embedded tasks and all methods", () => {

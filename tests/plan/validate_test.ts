@@ -67,8 +67,6 @@ async function expectError(
   }
 }
 
-const AT = "which sets[0] fine-tunes on task spam";
-
 Deno.test("max_length beyond a pretrained model's max_position is an error at the task", async () => {
   await expectError(
     (y) => y.replace("max_length: 48", "max_length: 128"),
