@@ -1,7 +1,9 @@
 /**
  * `collect-results`: gathers thresholds, points (with every lr's run) and provenance (instance
  * keys, selection policy) into one directory for the plots and the report: `results.json` plus
- * flat `runs.csv`, `points.csv` and `thresholds.csv`.
+ * flat `runs.csv`, `points.csv` and `thresholds.csv`. Failed thresholds and points are
+ * tolerated: they are listed under `missing` (and in the provenance's `failures`), with the
+ * missing points and lr runs recorded inside the thresholds and points that exist.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
   writeCollectedResults,
   writeProvenance,
 } from "../lib/results/collected.ts";
+import { missingFrom, type MissingRecord } from "../lib/results/missing.ts";
 import { readPointResult } from "../lib/results/point_result.ts";
 import { runsOf, writeCollectedTables } from "../lib/results/tables.ts";
 import { readThresholdResult } from "../lib/results/threshold_result.ts";
@@ -42,19 +45,48 @@ export const collectResultsStage = defineStage({
     ...Object.fromEntries(p.thresholds.map((r, i) => [`threshold_${i}`, r])),
     ...Object.fromEntries(p.points.map((r, i) => [`point_${i}`, r])),
   }),
+  tolerates: () => "all",
   outputs: () => COLLECT_FILES,
   label: (p) => `thresholds=${p.thresholds.length},points=${p.points.length}`,
   async run(ctx) {
     const p = ctx.params;
-    const thresholds = p.thresholds.map((_, i) => {
+    const thresholds = p.thresholds.flatMap((_, i) => {
       const name = `threshold_${i}`;
-      return { ...readThresholdResult(ctx.inputs[name]), key: ctx.inputKeys[name] };
+      if (!(name in ctx.inputs)) return [];
+      return [{ ...readThresholdResult(ctx.inputs[name]), key: ctx.inputKeys[name] }];
     });
-    const points = p.points.map((_, i) => {
+    const points = p.points.flatMap((_, i) => {
       const name = `point_${i}`;
-      return { ...readPointResult(ctx.inputs[name]), key: ctx.inputKeys[name] };
+      if (!(name in ctx.inputs)) return [];
+      return [{ ...readPointResult(ctx.inputs[name]), key: ctx.inputKeys[name] }];
     });
-    const doc: CollectedResults = { policy: EVAL_POLICY, thresholds, points };
+    const role = (prefix: string, kind: string) =>
+      missingFrom(
+        Object.fromEntries(
+          Object.entries(ctx.failedInputs).filter(([n]) => n.startsWith(prefix)),
+        ),
+        kind,
+      );
+    // Failed inputs, then what the existing thresholds and points went without.
+    const missing: MissingRecord[] = [
+      ...role("threshold_", "threshold"),
+      ...role("point_", "point"),
+    ];
+    const seen = new Set(missing.map((m) => m.id));
+    for (const r of [...thresholds, ...points]) {
+      for (const m of r.missing ?? []) {
+        if (!seen.has(m.id)) {
+          seen.add(m.id);
+          missing.push(m);
+        }
+      }
+    }
+    const doc: CollectedResults = {
+      policy: EVAL_POLICY,
+      thresholds,
+      points,
+      ...(missing.length > 0 ? { missing } : {}),
+    };
     writeCollectedResults(ctx.outDir, doc);
     writeCollectedTables(ctx.outDir, doc);
     const provenance = await completeProvenance(
@@ -62,11 +94,13 @@ export const collectResultsStage = defineStage({
       collectedInstances(doc),
       collectedProviders(doc),
       ctx.projectRoot,
+      missing,
     );
     writeProvenance(ctx.outDir, provenance);
     ctx.log(
       `collected ${thresholds.length} thresholds, ${points.length} points, ` +
-        `${runsOf(points).length} runs`,
+        `${runsOf(points).length} runs` +
+        (missing.length > 0 ? `; ${missing.length} missing` : ""),
     );
   },
 });

@@ -2,6 +2,8 @@
  * `lr-search`: one point of a sweep, (model, task, method, size, seed), after the learning-rate
  * search. Its inputs are the train instances of every lr in the grid; it picks the best lr by
  * the select-split metric and reports that run's report-split metric. Every lr's run is kept.
+ * A failed lr run is tolerated: the point is the best of the others and lists it as `missing`;
+ * when every lr failed, the point itself fails (its threshold then lists it).
  *
  * Edge extension: the lrs of `extend` (beyond the grid's low and high ends, planned by
  * lib/plan/lr_grid.ts) are on-demand inputs, keyed with the DAG and run only when needed: while
@@ -15,6 +17,7 @@ import { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
 import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { sizeLabel } from "../lib/results/methods.ts";
+import { missingFrom } from "../lib/results/missing.ts";
 import { POINT_FILE, writePointResult } from "../lib/results/point_result.ts";
 import { readRunResult, type RunResult } from "../lib/results/run_result.ts";
 import { extendLrSearch } from "../lib/train/lr_extension.ts";
@@ -71,6 +74,7 @@ export const lrSearchStage = defineStage({
         (p.extend?.[side] ?? []).map((lr, i) => [extensionInput(side, i), trainRefForLr(p, lr)])
       ),
     ),
+  tolerates: () => "all",
   outputs: () => [POINT_FILE],
   label: (p) => {
     const t = p.train.params;
@@ -82,12 +86,22 @@ export const lrSearchStage = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const runs: RunResult[] = p.lrs.map((_, i) => readRunResult(ctx.inputs[`lr_${i}`]));
-    const point = await extendLrSearch(
+    const missing = missingFrom(ctx.failedInputs, "lr-run");
+    const runs: RunResult[] = p.lrs.flatMap((_, i) =>
+      `lr_${i}` in ctx.inputs ? [readRunResult(ctx.inputs[`lr_${i}`])] : []
+    );
+    if (runs.length === 0) {
+      throw new Error(
+        `every lr run failed: ${missing.map((m) => `${m.id}: ${m.reason}`).join("; ")}`,
+      );
+    }
+    for (const m of missing) ctx.log(`lr run missing: ${m.id}: ${m.reason} (log ${m.log})`);
+    const extended = await extendLrSearch(
       runs,
       { low: p.extend?.low ?? [], high: p.extend?.high ?? [] },
       async (side, i) => readRunResult(await ctx.obtain(extensionInput(side, i))),
     );
+    const point = { ...extended, ...(missing.length > 0 ? { missing } : {}) };
     for (const r of point.runs) {
       ctx.log(`lr ${r.lr}: ${r.status} select ${r.metric}=${r.best?.select[r.metric] ?? "-"}`);
     }

@@ -2,11 +2,13 @@
  * `threshold`: d90 (DID/SAID) or r90 (LoRA) from a full grid of lr-searched points: the target
  * is `fraction` × the full fine-tuning baseline (measured by the pipeline, or a reference value
  * from the config, marked as such); per seed the smallest grid value reaching it plus a
- * log-scale interpolation; mean and spread over seeds.
+ * log-scale interpolation; mean and spread over seeds. A failed point is tolerated: the value
+ * uses the points that exist and the record lists the others as `missing`.
  *
  * @module
  */
 import { defineStage } from "../lib/pipeline/stage.ts";
+import { missingFrom } from "../lib/results/missing.ts";
 import { readPointResult } from "../lib/results/point_result.ts";
 import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
 import { computeThreshold } from "../lib/threshold/aggregate.ts";
@@ -28,16 +30,22 @@ export const thresholdStage = defineStage({
     ...baselineInputs(p),
     ...Object.fromEntries(p.points.map((g, i) => [`point_${i}`, g.point])),
   }),
+  tolerates: (p) => p.points.map((_, i) => `point_${i}`),
   outputs: () => [THRESHOLD_FILE],
   label: (p) => `model=${p.model},task=${p.task},method=${p.method},fraction=${p.fraction}`,
   run(ctx) {
     const p = ctx.params;
     const base = resolveBaseline(p, ctx.inputs);
-    const pts = p.points.map((g, i) => {
-      const pt = readPointResult(ctx.inputs[`point_${i}`]);
-      checkPoint(p, pt, g.size, g.seed, base);
-      return pt;
-    });
+    const missing = missingFrom(ctx.failedInputs, "point");
+    const present = p.points.flatMap((g, i) =>
+      `point_${i}` in ctx.inputs ? [{ g, pt: readPointResult(ctx.inputs[`point_${i}`]) }] : []
+    );
+    if (present.length === 0) {
+      throw new Error(`every grid point failed: ${missing.map((m) => m.id).join(", ")}`);
+    }
+    for (const { g, pt } of present) checkPoint(p, pt, g.size, g.seed, base);
+    for (const m of missing) ctx.log(`point missing: ${m.id}: ${m.reason} (log ${m.log})`);
+    const pts = present.map((x) => x.pt);
     const metric = base.metric ?? pts[0].metric;
     const result = computeThreshold({
       model: p.model,
@@ -47,7 +55,7 @@ export const thresholdStage = defineStage({
       baseline: base.value,
       baselineSource: base.source,
       fraction: p.fraction,
-      points: p.points.map((g, i) => ({ size: g.size, seed: g.seed, value: pts[i].value })),
+      points: present.map(({ g, pt }) => ({ size: g.size, seed: g.seed, value: pt.value })),
       runsSaved: 0,
       baselineValues: base.values,
       ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap } : {}),
@@ -56,6 +64,7 @@ export const thresholdStage = defineStage({
     });
     result.search = "grid";
     result.runsUsed = pts.reduce((a, x) => a + x.runs.length, 0);
+    if (missing.length > 0) result.missing = missing;
     ctx.log(
       `${p.method}: target ${result.target} (${p.fraction} × ${base.source} ${base.value}); ` +
         `value ${result.value}, interpolated ${result.interpolated}`,

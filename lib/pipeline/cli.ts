@@ -238,6 +238,50 @@ function estimateOf(inst: Instance, warn: (m: string) => void): Estimate | undef
   }
 }
 
+/** Wall-clock hours of the instances to run on one device, by stage kind, with the top runs. */
+export class HoursByKind {
+  #byKind = new Map<string, number>();
+  #runs: { id: string; seconds: number }[] = [];
+  #unknown = 0;
+  #bases = new Set<string>();
+  constructor(readonly device: string) {}
+
+  /** Adds an instance's estimate (a stage without a time for this device counts as unknown). */
+  add(inst: Instance, est: Estimate): void {
+    const t = est.seconds?.(this.device);
+    if (!t) {
+      this.#unknown += 1;
+      return;
+    }
+    this.#byKind.set(inst.kind, (this.#byKind.get(inst.kind) ?? 0) + t.seconds);
+    this.#runs.push({ id: inst.id, seconds: t.seconds });
+    this.#bases.add(t.basis);
+  }
+
+  /** The printed lines: per kind, total, top 3, and the measurements used. */
+  lines(): string[] {
+    const h = (s: number) => {
+      const x = s / 3600;
+      return x >= 100 ? `${Math.round(x).toLocaleString("en-US")} h` : `${x.toPrecision(3)} h`;
+    };
+    if (this.#runs.length === 0) {
+      return this.#unknown > 0
+        ? [`estimated hours on ${this.device}: no measured step time for this device`]
+        : [];
+    }
+    const total = this.#runs.reduce((a, r) => a + r.seconds, 0);
+    const top = [...this.#runs].sort((a, b) => b.seconds - a.seconds).slice(0, 3);
+    return [
+      `estimated hours on ${this.device} (one job at a time): ${h(total)} in total` +
+      (this.#unknown > 0 ? ` (${this.#unknown} runs without an estimate)` : ""),
+      ...[...this.#byKind].sort((a, b) => b[1] - a[1]).map(([k, s]) => `  ${k}: ${h(s)}`),
+      "  dominant runs:",
+      ...top.map((r) => `    ${h(r.seconds)} ${r.id}`),
+      `  based on measured step times, scaled by FLOPs: ${[...this.#bases].sort().join("; ")}`,
+    ];
+  }
+}
+
 /** `1.2 PFLOP` style. */
 export function formatFlops(flops: number): string {
   const units = ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP"];
@@ -453,10 +497,15 @@ async function cmdRun(
       warn,
     });
     const toRun = verdicts.filter((v) => v.action === "run");
+    for (const note of opts.planner.notes?.(config.experiment, { root: config.root }) ?? []) {
+      print(note);
+    }
     let flops = 0;
+    const hours = new HoursByKind(device);
     for (const v of toRun) {
       const est = estimateOf(v.inst, warn);
       if (est) flops += est.flops;
+      if (est) hours.add(v.inst, est);
       const cost = est ? ` [${formatFlops(est.flops)}${est.note ? `: ${est.note}` : ""}]` : "";
       print(`would run ${v.inst.id}: ${fmtReasons(v)}${cost}`);
     }
@@ -466,6 +515,7 @@ async function cmdRun(
       } cached (dry run: nothing changed)`,
     );
     if (flops > 0) print(describeCompute(flops));
+    for (const line of hours.lines()) print(line);
     if (chosen.plugin.dryRun) {
       const tasks = toRun.map((v) => taskOf(v.inst, store.root, device));
       print(chosen.plugin.dryRun(tasks, context(() => {})));

@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { exists, removeTree, tempName, writeFileAtomic } from "./fsutil.ts";
 import type { Instance } from "./dag.ts";
-import type { Json, StageContext, StageDefinition } from "./stage.ts";
+import type { FailedInput, Json, StageContext, StageDefinition } from "./stage.ts";
 import { clearElapsed, trackElapsed } from "./elapsed.ts";
 import { StateCache, type StateEntry } from "./state.ts";
 import { Store } from "./store.ts";
@@ -29,6 +29,8 @@ export interface InstanceSpec {
   device: string;
   /** The project root (config folder). */
   projectRoot: string;
+  /** Tolerated inputs that failed in this run (not materialised; the stage sees them). */
+  failedInputs?: Record<string, FailedInput>;
   /**
    * `--force`: run again even when an artifact is committed, from scratch (the scratch/resume
    * state is discarded). The new commit replaces the old artifact only when it completes.
@@ -41,12 +43,15 @@ export interface InstanceSpec {
   onDemand?: Record<string, InstanceSpec[]>;
 }
 
-/** The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`. */
+/**
+ * The spec of a DAG instance, to run on `device` for the project rooted at `projectRoot`;
+ * `force`: rerun even when committed; `failedInputs`: the tolerated inputs that failed in this run.
+ */
 export function instanceSpec(
   inst: Instance,
   device: string,
   projectRoot: string,
-  force = false,
+  opts: { force?: boolean; failedInputs?: Record<string, FailedInput> } = {},
 ): InstanceSpec {
   const spec: InstanceSpec = {
     v: 1,
@@ -61,7 +66,10 @@ export function instanceSpec(
     outputs: inst.outputs,
     device,
     projectRoot,
-    ...(force ? { force: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.failedInputs && Object.keys(opts.failedInputs).length > 0
+      ? { failedInputs: opts.failedInputs }
+      : {}),
   };
   const onDemand = Object.entries(inst.onDemand);
   if (onDemand.length > 0) {
@@ -208,9 +216,11 @@ export async function executeInstance(
   log(`=== ${spec.id} key ${key} device ${spec.device} pid ${Deno.pid}`);
   const elapsed = trackElapsed(work, store.tmp);
   try {
+    const failedInputs = spec.failedInputs ?? {};
     const inputs: Record<string, string> = {};
     for (const [name, up] of Object.entries(spec.inputs)) {
-      inputs[name] = store.materialize(up.key, state);
+      if (name in failedInputs) log(`input ${name} (${up.id}) failed: ${failedInputs[name].error}`);
+      else inputs[name] = store.materialize(up.key, state);
     }
     const mod = await import(spec.module) as Record<string, unknown>;
     const stage = findStage(mod, spec.kind);
@@ -227,6 +237,7 @@ export async function executeInstance(
       key,
       inputs,
       inputKeys: Object.fromEntries(Object.entries(spec.inputs).map(([n, up]) => [n, up.key])),
+      failedInputs,
       projectRoot: spec.projectRoot,
       outDir,
       scratchDir,
@@ -248,7 +259,15 @@ export async function executeInstance(
       );
     }
     const total = elapsed.stop();
-    store.commit(key, outDir, { id: spec.id, kind: spec.kind, seconds: total.seconds }, state);
+    const missingInputs = Object.fromEntries(
+      Object.entries(failedInputs).map(([n, f]) => [n, f.key]),
+    );
+    store.commit(
+      key,
+      outDir,
+      { id: spec.id, kind: spec.kind, seconds: total.seconds, missingInputs },
+      state,
+    );
     removeTree(outDir);
     removeTree(scratchDir);
     clearElapsed(work);

@@ -46,6 +46,11 @@ export interface Planner<E = unknown> {
   schema: z.ZodType<E>;
   /** The root instances; their inputs are expanded recursively by the engine. */
   plan(experiment: E, context?: PlanContext): PlannedRef[];
+  /**
+   * Lines `run --dry-run` prints about the plan (e.g. grid points dropped because they cannot
+   * exist for a model); called after `plan` succeeded.
+   */
+  notes?(experiment: E, context?: PlanContext): string[];
 }
 
 /**

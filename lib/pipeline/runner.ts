@@ -1,7 +1,9 @@
 /**
  * The runner: decides which instances are cached (committed and verified in the store) and
  * which must run and why, then executes the rest in topological order on a bounded pool.
- * A failed instance does not stop independent branches; its dependents are skipped.
+ * A failed instance does not stop independent branches; its dependents are skipped, except
+ * those whose stage tolerates that input (`tolerates`): they run without it, and their artifact
+ * records it as missing (partial), to be redone once the input is retried or committed.
  *
  * @module
  */
@@ -21,8 +23,38 @@ import {
   writeLock,
 } from "./lock_file.ts";
 import type { StateCache } from "./state.ts";
+import type { FailedInput } from "./stage.ts";
 import type { Manifest, Store } from "./store.ts";
 
+/** True when `inst`'s stage accepts the failure of its input `name`. */
+export function toleratesInput(inst: Instance, name: string): boolean {
+  const t = inst.stage.tolerates?.(inst.params as never);
+  return t === "all" || (t !== undefined && t.includes(name));
+}
+
+/**
+ * Why a cached artifact must be redone because it is partial: one of the inputs it missed is
+ * committed now or will run in this invocation, or an input it read is itself being redone.
+ */
+function partialReasons(
+  inst: Instance,
+  manifest: Manifest,
+  dag: Dag,
+  willRun: Set<Instance>,
+  redone: Set<Instance>,
+  store: Store,
+): string[] {
+  const out: string[] = [];
+  for (const [name, key] of Object.entries(manifest.missingInputs ?? {})) {
+    const up = dag.byKey.get(key);
+    if (up && willRun.has(up)) out.push(`partial: missing input ${name} (${up.id}) is retried`);
+    else if (store.readManifest(key)) out.push(`partial: missing input ${name} is available now`);
+  }
+  for (const [name, up] of Object.entries(inst.inputs)) {
+    if (redone.has(up)) out.push(`input ${name} (${up.id}) is redone`);
+  }
+  return out;
+}
 /** The verdict on one instance before running. */
 export interface Verdict {
   inst: Instance;
@@ -101,6 +133,8 @@ export function evaluate(opts: EvaluateOptions): Verdict[] {
       : [...base, ...extra.filter((r) => !r.startsWith("output missing"))];
   };
   const storeExists = opts.store.exists();
+  const willRun = new Set<Instance>();
+  const redone = new Set<Instance>();
   for (const inst of opts.considered) {
     if (opts.forced.has(inst)) {
       const committed = storeExists && opts.store.hasArtifact(inst.key);
@@ -110,15 +144,26 @@ export function evaluate(opts: EvaluateOptions): Verdict[] {
         reasons: [committed ? "forced (the committed artifact is recomputed)" : "forced"],
         forced: true,
       });
+      willRun.add(inst);
       continue;
     }
     const v = storeExists
       ? opts.store.verify(inst.key, opts.state, opts.repair)
       : { ok: false as const, reason: "missing" as const, detail: "" };
     if (v.ok) {
+      const partial = partialReasons(inst, v.manifest, opts.dag, willRun, redone, opts.store);
+      if (partial.length > 0) {
+        // The artifact is dropped so that the attempt recomputes instead of finding it done.
+        if (opts.repair) opts.store.dropArtifact(inst.key);
+        verdicts.push({ inst, action: "run", reasons: partial });
+        willRun.add(inst);
+        redone.add(inst);
+        continue;
+      }
       verdicts.push({ inst, action: "cached", reasons: [], manifest: v.manifest });
       continue;
     }
+    willRun.add(inst);
     if (v.reason === "corrupt") {
       opts.warn(`corrupt artifact of ${inst.id}: ${v.detail}; it will be recomputed`);
       if (opts.repair) opts.store.dropArtifact(inst.key);
@@ -199,15 +244,40 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     }
     return false;
   };
+  const lost = (up: Instance) => failed.has(up) || summary.skipped.includes(up);
   const blockedBy = (inst: Instance) =>
-    Object.values(inst.inputs).find((up) => failed.has(up) || summary.skipped.includes(up));
+    Object.entries(inst.inputs).find(([name, up]) => lost(up) && !toleratesInput(inst, name))
+      ?.[1];
+  // A tolerated input that failed or was skipped is settled: the instance runs without it.
+  const settled = (inst: Instance) =>
+    Object.entries(inst.inputs).every(([name, up]) =>
+      inputReady(up) || (lost(up) && toleratesInput(inst, name))
+    );
+  const failedInputsOf = (inst: Instance): Record<string, FailedInput> => {
+    const out: Record<string, FailedInput> = {};
+    for (const [name, up] of Object.entries(inst.inputs)) {
+      if (!lost(up)) continue;
+      const f = summary.failed.find((x) => x.inst === up);
+      const cause = f ? undefined : blockedBy(up);
+      out[name] = {
+        id: up.id,
+        key: up.key,
+        error: f ? f.error : `skipped: its input ${cause?.id ?? "(unavailable)"} failed`,
+        log: store.logPath(up.key),
+      };
+    }
+    return out;
+  };
 
   const launch = (inst: Instance) => {
     waiting.delete(inst);
     const slots = slotsOf(inst);
     usedSlots += slots;
     reporter.started(inst);
-    const spec = instanceSpec(inst, opts.device, opts.projectRoot, forced.has(inst));
+    const spec = instanceSpec(inst, opts.device, opts.projectRoot, {
+      force: forced.has(inst),
+      failedInputs: failedInputsOf(inst),
+    });
     const p = (async () => {
       let outcome;
       try {
@@ -279,7 +349,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
           progressed = true;
           continue;
         }
-        if (!Object.values(inst.inputs).every(inputReady)) continue;
+        if (!settled(inst)) continue;
         if (usedSlots > 0 && usedSlots + slotsOf(inst) > opts.jobs) continue;
         launch(inst);
         progressed = true;

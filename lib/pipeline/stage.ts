@@ -32,12 +32,29 @@ export interface Resources {
   timeMinutes?: number;
 }
 
+/** An input of a tolerant stage whose instance failed (or was skipped) in this run. */
+export interface FailedInput {
+  /** The upstream instance's display id. */
+  id: string;
+  /** Its content key. */
+  key: string;
+  /** Why it is missing (its error, or the failure that made it skip). */
+  error: string;
+  /** Its log file. */
+  log: string;
+}
+
 /** A rough compute estimate of one instance, printed by `run --dry-run`. */
 export interface Estimate {
   /** Floating-point operations the instance will execute. */
   flops: number;
   /** What the number assumes, e.g. `40,000 steps × 16 × 128 tokens, 355M params`. */
   note?: string;
+  /**
+   * Wall-clock seconds on a device (`run --device`) and what they are based on (a measured step
+   * time, scaled); undefined when nothing is known for that device.
+   */
+  seconds?(device: string): { seconds: number; basis: string } | undefined;
 }
 
 /**
@@ -54,6 +71,12 @@ export interface StageContext<P> {
   inputs: Record<string, string>;
   /** Each declared input name → that upstream instance's content key. */
   inputKeys: Record<string, string>;
+  /**
+   * Inputs the stage tolerates (see `tolerates`) whose instance failed or was skipped: absent
+   * from `inputs`, present here. Empty for a stage that tolerates nothing. A run with a failed
+   * input is committed as partial and rerun when that input is retried or becomes available.
+   */
+  failedInputs: Record<string, FailedInput>;
   /** The project root (the config file's folder): where relative paths of the config point. */
   projectRoot: string;
   /** The directory the stage writes its declared outputs into (a temp dir, committed atomically). */
@@ -99,6 +122,12 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
    * but run only when the stage calls `ctx.obtain(name)`.
    */
   onDemand?: (params: z.infer<S>) => Record<string, InstanceRef>;
+  /**
+   * Input names whose failure this stage accepts (`"all"`: every input). The runner then runs the
+   * instance anyway, without those inputs in `ctx.inputs` and with them in `ctx.failedInputs`;
+   * the stage records the gap in its own outputs. Failures of other inputs skip it as usual.
+   */
+  tolerates?: (params: z.infer<S>) => readonly string[] | "all";
   /** The files (relative paths) that `run` writes under `outDir`. */
   outputs: (params: z.infer<S>) => string[];
   /** Resource request, for the local pool's scheduling and for cluster jobs. */

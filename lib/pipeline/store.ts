@@ -45,6 +45,11 @@ export interface Manifest {
   created: string;
   /** Seconds the run took. */
   seconds: number;
+  /**
+   * Input name → key of each tolerated input that had failed when this artifact was made: the
+   * artifact is partial, and the runner redoes it once such an input is retried or committed.
+   */
+  missingInputs?: Record<string, string>;
 }
 
 /** Result of checking an artifact's blobs. */
@@ -226,7 +231,7 @@ export class Store {
   commit(
     key: string,
     outDir: string,
-    meta: { id: string; kind: string; seconds: number },
+    meta: { id: string; kind: string; seconds: number; missingInputs?: Record<string, string> },
     state: StateCache,
   ): Manifest {
     const files: Record<string, ManifestFile> = {};
@@ -273,6 +278,9 @@ export class Store {
       files,
       created: new Date().toISOString(),
       seconds: meta.seconds,
+      ...(meta.missingInputs && Object.keys(meta.missingInputs).length > 0
+        ? { missingInputs: meta.missingInputs }
+        : {}),
     };
     writeFileAtomic(this.manifestPath(key), JSON.stringify(manifest, null, 1) + "\n", this.tmp);
     return manifest;

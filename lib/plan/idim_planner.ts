@@ -22,7 +22,14 @@ import {
 import { extensionLrs, lrGridFor } from "./lr_grid.ts";
 import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
 import { numLabels } from "./task_facts.ts";
-import { experimentProblems, type ValidationContext, valueAt } from "./validate.ts";
+import { droppedLine } from "../results/missing.ts";
+import {
+  type Drop,
+  droppedPoints,
+  experimentProblems,
+  type ValidationContext,
+  valueAt,
+} from "./validate.ts";
 import { describeValue } from "../pipeline/config.ts";
 
 export { modelRefs, type PlannedModel, pretrainChain } from "./model_refs.ts";
@@ -66,6 +73,18 @@ export class IdimPlan {
   /** What plan-time validation needs: the settings, and the config folder when known. */
   validationContext(): ValidationContext {
     return { settings: (m, t) => this.settings(m, t), root: this.root };
+  }
+
+  #drops?: Drop[];
+
+  /** Grid points that cannot exist for their model, dropped from its grid (computed once). */
+  drops(): Drop[] {
+    return this.#drops ??= droppedPoints(this.exp, this.validationContext());
+  }
+
+  /** One `dropped: said d=100 for bert-base (d ≤ m = 14 scales, one per tensor)` per drop. */
+  notes(): string[] {
+    return this.drops().map(droppedLine);
   }
 
   /** Settings for a method on a task: defaults < train < method section < task.train. */
@@ -214,7 +233,12 @@ export class IdimPlan {
   /** The d90 / r90 instance of one (model, task, method), and the points it reads. */
   thresholdRef(model: PlannedModel, task: string, method: Sweep) {
     const section = this.exp[method]!;
-    const grid = sizeGridOf(method, section);
+    const gone = new Set(
+      this.drops().filter((d) => d.model === model.name.split("@")[0] && d.method === method).map((
+        d,
+      ) => d.size),
+    );
+    const grid = sizeGridOf(method, section).filter((size) => !gone.has(size));
     const ref = this.exp.tasks[task].reference_baseline;
     const baselinePoints = this.exp.seeds.map((seed) =>
       this.pointRef(model, task, "full", undefined, seed)
@@ -345,6 +369,16 @@ export class IdimPlan {
         ).filter((r, i, all) =>
           all.findIndex((x) => x.model === r.model && x.task === r.task) === i
         ),
+      ...(this.drops().length > 0
+        ? {
+          droppedPoints: this.drops().map(({ model, method, size, reason }) => ({
+            model,
+            method,
+            size,
+            reason,
+          })),
+        }
+        : {}),
     };
   }
 
@@ -409,4 +443,5 @@ export const idimPlanner: Planner<Experiment> = {
     new IdimPlan(exp, context?.root).plan().map((r) =>
       r.kind === "report" ? { ...r, publish: publishFolder(context, "reports") } : r
     ),
+  notes: (exp, context) => new IdimPlan(exp, context?.root).notes(),
 };

@@ -9,22 +9,25 @@
  *   divide hidden, seq ≤ max_position, bounds), its vocabulary within the embedded tokenizer's;
  * - sequence length: a task's `max_length` within the position embeddings of every model
  *   fine-tuned on it;
- * - sizes: DID/SAID d at most the model's parameter count, SAID d above its number of scales m,
- *   LoRA r at most the smaller side of each target Linear, every LoRA target naming a Linear;
+ * - sizes: a grid value that cannot exist for a model (DID/SAID d above its parameter count,
+ *   SAID d ≤ its number of scales m, LoRA r above the smaller side of a targeted Linear) is
+ *   dropped from that model's grid (`droppedPoints`; the dry run and the report list it); a grid
+ *   left empty for a model is an error; every LoRA target names a Linear;
  * - data: a known dataset, `n_train` / `n_select` / `n_report` within its size, a batch within
  *   4096 and the training set;
  * - used local models: the folder exists and holds config.json, tokenizer.json and
  *   model.safetensors (checked at plan time, when the config file's folder is known); its
  *   config.json then gives the checks above their architecture.
  *
- * The architecture of a Hub model is unknown until it is downloaded: its checks are left to the
- * stages' run-time errors.
+ * A Hub model's architecture is known from `KNOWN_SHAPES` (bert/roberta base/large); another
+ * Hub model's checks are left to the stages' run-time errors.
  *
  * @module
  */
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { type EncoderConfig, readConfig } from "../models/config.ts";
+import { knownShape } from "../models/compute.ts";
 import { countParams, encoderParams, type ParamSpec } from "../models/params.ts";
 import { seqClsSpecs } from "../models/parameterize/common.ts";
 import { layerGroup } from "../models/parameterize/said.ts";
@@ -206,6 +209,9 @@ function architectures(
       const chain = [...pretrainChain(name, spec).values()];
       const p = pretrainParamsSchema.parse(chain[chain.length - 1].params);
       archs.set(name, pretrainConfig(p, spec.vocab_size ?? VOCAB_MAX));
+    } else if (spec.source === "hub") {
+      const c = hubArchitecture(spec.repo);
+      if (c) archs.set(name, c);
     } else if (spec.source === "local" && ctx.root !== undefined && used.has(name)) {
       const dir = localModelDir(spec, ctx.root);
       const problem = localProblem(dir);
@@ -269,15 +275,20 @@ function loraProblems(exp: Experiment, out: Problem[]): void {
   });
 }
 
-/** The size checks of one (model, task) pair whose architecture is known. */
-function sizeProblems(
-  exp: Experiment,
-  pair: Pair,
-  c: EncoderConfig,
-  out: Problem[],
-): void {
+/** A grid point that cannot exist for one model: dropped from that model's grid. */
+export interface Drop {
+  model: string;
+  method: Sweep;
+  size: number;
+  /** Why, e.g. `d ≤ m = 14 scales`. */
+  reason: string;
+  /** The grid value's config path, e.g. `["said", "d", 0]`. */
+  path: ConfigPath;
+}
+
+/** The sequence-length check of one (model, task) pair whose architecture is known. */
+function sequenceProblems(exp: Experiment, pair: Pair, c: EncoderConfig, out: Problem[]): void {
   const t = exp.tasks[pair.task];
-  const dataset = t.dataset ?? pair.task;
   const where = `model ${pair.model}, which ${show(pair.origin)} fine-tunes on task ${pair.task}`;
   if (t.max_length > maxSequence(c)) {
     out.push({
@@ -285,9 +296,28 @@ function sizeProblems(
       message: `must be at most the ${maxSequence(c)} positions of ${where}`,
     });
   }
-  if (!isKnownDataset(dataset)) return;
+}
+
+/**
+ * The grid points of one (model, task) pair that cannot exist for the model: DID/SAID d above
+ * its parameter count, SAID d ≤ its number of scales m, LoRA r above the smaller side of a
+ * targeted Linear.
+ */
+function sizeDrops(exp: Experiment, pair: Pair, c: EncoderConfig): Drop[] {
+  const t = exp.tasks[pair.task];
+  const dataset = t.dataset ?? pair.task;
+  if (!isKnownDataset(dataset)) return [];
   const specs = seqClsSpecs(c, numLabels(dataset, t.labels));
   const total = countParams(specs);
+  const out: Drop[] = [];
+  const drop = (method: Sweep, i: number, size: number, reason: string) =>
+    out.push({
+      model: pair.model,
+      method,
+      size,
+      reason,
+      path: [method, method === "lora" ? "r" : "d", i],
+    });
   for (const m of pair.methods) {
     if (m === "lora") {
       const matched = layerLinears(c).filter((s) =>
@@ -297,37 +327,86 @@ function sizeProblems(
       const rmax = Math.min(...matched.map((s) => Math.min(s.shape[0], s.shape[1])));
       exp.lora!.r.forEach((r, i) => {
         if (r > rmax) {
-          out.push({
-            path: ["lora", "r", i],
-            message: `must be at most ${rmax}, the smaller side of the targeted Linear layers ` +
-              `of ${where}`,
-          });
+          drop(m, i, r, `r > ${rmax}, the smaller side of the targeted Linear layers`);
         }
       });
       continue;
     }
+    const scales = m !== "said"
+      ? 0
+      : exp.said!.lambda_per === "tensor"
+      ? specs.length
+      : new Set(specs.map((s) => layerGroup(s.name))).size;
     exp[m]!.d.forEach((d, i) => {
-      if (d > total) {
-        out.push({
-          path: [m, "d", i],
-          message: `must be at most the ${total} parameters of ${where}`,
-        });
+      if (d > total) drop(m, i, d, `d > ${total} parameters`);
+      else if (m === "said" && d <= scales) {
+        drop(m, i, d, `d ≤ m = ${scales} scales, one per ${exp.said!.lambda_per}`);
       }
     });
-    if (m === "said") {
-      const per = exp.said!.lambda_per;
-      const scales = per === "tensor"
-        ? specs.length
-        : new Set(specs.map((s) => layerGroup(s.name))).size;
-      exp.said!.d.forEach((d, i) => {
-        if (d <= scales) {
-          out.push({
-            path: ["said", "d", i],
-            message: `must exceed the ${scales} SAID scales λ (lambda_per: ${per}, one per ` +
-              `${per}) of ${where}`,
-          });
-        }
-      });
+  }
+  return out;
+}
+
+/** The architecture of a Hub model whose shape is known (`lib/models/compute.ts`). */
+function hubArchitecture(repo: string): EncoderConfig | undefined {
+  const s = knownShape(repo);
+  if (!s) return undefined;
+  const roberta = /roberta/i.test(repo);
+  return {
+    ...s,
+    family: roberta ? "roberta" : "bert",
+    maxPositions: roberta ? 514 : 512,
+    typeVocabSize: roberta ? 1 : 2,
+    layerNormEps: roberta ? 1e-5 : 1e-12,
+    padTokenId: roberta ? 1 : 0,
+    numLabels: 2,
+    hiddenDropout: 0.1,
+    attentionDropout: 0.1,
+    classifierDropout: 0.1,
+    initializerRange: 0.02,
+  };
+}
+
+/**
+ * Every grid point that cannot exist for a model whose architecture is known before running
+ * (pretrained, readable local, and Hub models of known shape), once per (model, method, size).
+ */
+export function droppedPoints(exp: Experiment, ctx: ValidationContext): Drop[] {
+  const pairs = pairsOf(exp);
+  const archs = architectures(exp, new Set(pairs.map((p) => p.model)), ctx, []);
+  const seen = new Set<string>();
+  return pairs.flatMap((pair) => {
+    const c = archs.get(pair.model);
+    return c ? sizeDrops(exp, pair, c) : [];
+  }).filter((d) => {
+    const k = `${d.model}/${d.method}/${d.size}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** A grid left empty for a model by its drops: an error at the grid. */
+function emptyGridProblems(exp: Experiment, drops: Drop[], pairs: Pair[], out: Problem[]): void {
+  const done = new Set<string>();
+  for (const pair of pairs) {
+    for (const m of pair.methods) {
+      const k = `${pair.model}/${m}`;
+      if (done.has(k)) continue;
+      done.add(k);
+      const grid = m === "lora" ? exp.lora!.r : exp[m]!.d;
+      const gone = [
+        ...new Map(
+          drops.filter((d) => d.model === pair.model && d.method === m).map((d) => [d.size, d]),
+        ).values(),
+      ];
+      if (grid.length > 0 && gone.length >= grid.length) {
+        out.push({
+          path: [m, m === "lora" ? "r" : "d"],
+          message: `must keep at least one value possible for model ${pair.model} ` +
+            `(${gone.map((d) => `${d.size}: ${d.reason}`).join("; ")})`,
+        });
+      }
     }
   }
 }
@@ -443,10 +522,15 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
   const pairs = pairsOf(exp);
   const archs = architectures(exp, new Set(pairs.map((p) => p.model)), ctx, out);
   loraProblems(exp, out);
+  const drops: Drop[] = [];
   for (const pair of pairs) {
     const c = archs.get(pair.model);
-    if (c) sizeProblems(exp, pair, c, out);
+    if (c) {
+      sequenceProblems(exp, pair, c, out);
+      drops.push(...sizeDrops(exp, pair, c));
+    }
   }
+  emptyGridProblems(exp, drops, pairs, out);
   dataProblems(exp, pairs, ctx, out);
   const seen = new Set<string>();
   return out.filter((p) => {

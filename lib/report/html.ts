@@ -23,6 +23,7 @@ import {
   scalingLines,
 } from "./markdown.ts";
 import type { Provenance } from "../results/provenance.ts";
+import { gapLines } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { htmlTable, summaryHtmlTable, type SummaryRow } from "./tables.ts";
 
@@ -258,6 +259,13 @@ ${summaryHtmlTable(input.summaryRows, input.thresholds, analysis.statistic)}
 <details><summary>Markdown summary (ready to paste)</summary>
 <pre id="summary-markdown">${escapeHtml(input.summaryMarkdown)}</pre></details>
 </section>
+${
+    gapLines(provenance).length > 0
+      ? `<section id="gaps">\n<h2>Missing and dropped points</h2>\n${
+        list(gapLines(provenance))
+      }\n</section>`
+      : ""
+  }
 <section id="statistics">
 <h2>Statistics</h2>
 ${statisticsTables(analysis)}

@@ -9,6 +9,7 @@ import { type Analysis, methodName } from "./analysis.ts";
 import { fixed, slopeText } from "./format.ts";
 import { MIN_BOOTSTRAP_POINTS, MIN_CORRELATION_POINTS } from "./stats.ts";
 import type { Provenance } from "../results/provenance.ts";
+import { gapsMarkdown } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { markdownTable, summaryMarkdownTable, type SummaryRow } from "./tables.ts";
 
@@ -166,6 +167,7 @@ export function summaryMarkdown(args: {
         "",
       ]
       : []),
+    ...(gapsMarkdown(provenance) ? [gapsMarkdown(provenance)] : []),
     refs.length > 0
       ? `Reference baselines:\n\n${bullet(refs)}\n`
       : "All baselines were measured.\n",

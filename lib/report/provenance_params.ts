@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { collectCodeVersion, collectHardware } from "./collect_provenance.ts";
 import type { CollectedResults } from "../results/collected.ts";
+import { droppedPointSchema, type MissingRecord } from "../results/missing.ts";
 import { trainKindOf } from "../results/methods.ts";
 import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
 import { EVAL_POLICY } from "../train/select.ts";
@@ -29,6 +30,8 @@ export const provenanceParamsSchema = z.strictObject({
     value: z.number(),
     citation: z.string(),
   })).default([]),
+  /** Grid points dropped at plan time (they cannot exist for their model). */
+  droppedPoints: z.array(droppedPointSchema).optional(),
 });
 
 /** Parsed planner-side provenance. */
@@ -81,6 +84,7 @@ export async function completeProvenance(
   instances: ProvenanceInstance[],
   providers: string[],
   projectDir: string,
+  failures: MissingRecord[] = [],
 ): Promise<Provenance> {
   let code: Provenance["code"];
   try {
@@ -102,5 +106,7 @@ export async function completeProvenance(
     evaluationPolicy: given.evaluationPolicy,
     referenceBaselines: given.referenceBaselines,
     createdAt: new Date().toISOString(),
+    ...(given.droppedPoints?.length ? { droppedPoints: given.droppedPoints } : {}),
+    ...(failures.length > 0 ? { failures } : {}),
   };
 }

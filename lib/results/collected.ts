@@ -9,6 +9,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { readJsonFile, readJsonRecord, writeJsonAtomic } from "./json_file.ts";
+import { missingRecordSchema } from "./missing.ts";
 import { pointResultSchema } from "./point_result.ts";
 import { type Provenance, provenanceSchema } from "./provenance.ts";
 import { thresholdResultSchema } from "./threshold_result.ts";
@@ -39,6 +40,8 @@ export const collectedResultsSchema = z.looseObject({
   policy: z.string().optional(),
   thresholds: z.array(thresholdResultSchema.extend(keyField)),
   points: z.array(pointResultSchema.extend(keyField)),
+  /** Thresholds and points that failed: the study goes on without them; the report lists them. */
+  missing: z.array(missingRecordSchema).optional(),
 });
 
 /** The content of `results.json`. */

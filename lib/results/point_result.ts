@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { z } from "zod";
+import { missingRecordSchema } from "./missing.ts";
 import { readJsonRecord, writeJsonAtomic } from "./json_file.ts";
 import { finite, methodSchema, runResultSchema } from "./run_result.ts";
 
@@ -36,6 +37,8 @@ export const pointResultSchema = z.looseObject({
   extended: z.array(finite).optional(),
   /** Whether the final best lr is still the lowest or highest tried (null: inside). */
   lrEdge: z.enum(["low", "high"]).nullable().optional(),
+  /** The lr runs that failed: the point is the best of the others. */
+  missing: z.array(missingRecordSchema).optional(),
 });
 
 /** One sweep point (`point.json`). */

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { droppedPointSchema, missingRecordSchema } from "./missing.ts";
 
 /** A stage instance the results depend on. */
 export const provenanceInstanceSchema = z.object({
@@ -78,6 +79,10 @@ export const provenanceSchema = z.object({
    * input): says what is missing. The report prints it prominently.
    */
   missing: z.string().optional(),
+  /** Grid points the planner dropped because they cannot exist for a model. */
+  droppedPoints: z.array(droppedPointSchema).optional(),
+  /** Instances that failed at run time and that the results go without. */
+  failures: z.array(missingRecordSchema).optional(),
 });
 
 /** A stage instance the results depend on. */

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { readJsonRecord, writeJsonAtomic } from "./json_file.ts";
 import { finite } from "./run_result.ts";
 import { SWEEP_METHODS } from "./methods.ts";
+import { missingRecordSchema } from "./missing.ts";
 
 /** The file a threshold stage writes. */
 export const THRESHOLD_FILE = "threshold.json";
@@ -109,6 +110,8 @@ export const thresholdResultSchema = z.looseObject({
   /** Parameter count of the model, for the size-scaling plot. */
   modelParams: finite.positive(),
   pretrainSteps: finite.nonnegative().optional(),
+  /** Grid points that failed: the value uses the points that exist (it may be biased up). */
+  missing: z.array(missingRecordSchema).optional(),
 });
 
 /** d90 or r90 for one (model, task, method) (`threshold.json`). */

@@ -7,6 +7,7 @@
  */
 import { formatCount, matmulParams, runFlops, shapeOfModelRef } from "../models/compute.ts";
 import { sizeOf, type TrainParams } from "./run_config.ts";
+import { runSeconds } from "./step_times.ts";
 
 /** Rows of (train, validation) of the study's datasets, as published. */
 export const DATASET_ROWS: Record<string, [number, number]> = {
@@ -28,6 +29,8 @@ type Ref = { kind: string; params: Record<string, unknown> };
 export interface Estimate {
   flops: number;
   note?: string;
+  /** Seconds on a device, from a measured step time scaled by FLOPs (`step_times.ts`). */
+  seconds?(device: string): { seconds: number; basis: string } | undefined;
 }
 
 /** Rows of the train, select and report splits of a tokenize instance's dataset. */
@@ -55,7 +58,7 @@ export function estimateTrainRun(p: TrainParams): Estimate | undefined {
   const seq = Number(graphs.seq);
   const rows = splitRows(p.data as Ref);
   const steps = p.steps ?? Math.ceil(((p.epochs ?? 1) * rows.train) / batch);
-  const flops = runFlops({
+  const run = {
     shape,
     method: p.method,
     size: sizeOf(p) ?? undefined,
@@ -64,9 +67,11 @@ export function estimateTrainRun(p: TrainParams): Estimate | undefined {
     steps,
     evals: Math.ceil(steps / p.evalEvery),
     evalRows: rows.select + rows.report,
-  });
+  };
+  const flops = runFlops(run);
   return {
     flops,
+    seconds: (device) => runSeconds(run, device),
     note: `${steps} steps × ${batch}×${seq} tokens, ${formatCount(matmulParams(shape))} ` +
       `matmul params`,
   };

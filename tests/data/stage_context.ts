@@ -3,16 +3,17 @@ import type { StageContext, StageDefinition } from "../../lib/pipeline/stage.ts"
 import type { z } from "zod";
 
 /**
- * The context fields a hand-made test context rarely cares about: a fixed key, no input keys,
+ * The context fields a hand-made test context rarely cares about: a fixed key, no input keys, no failed inputs,
  * the working directory as project root, and no on-demand inputs.
  */
 export function contextDefaults(): Pick<
   StageContext<unknown>,
-  "key" | "inputKeys" | "projectRoot" | "obtain"
+  "key" | "inputKeys" | "failedInputs" | "projectRoot" | "obtain"
 > {
   return {
     key: "0".repeat(64),
     inputKeys: {},
+    failedInputs: {},
     projectRoot: Deno.cwd(),
     obtain: (name) => Promise.reject(new Error(`no on-demand input "${name}" in a test context`)),
   };

@@ -7,7 +7,12 @@ import { EvalSession, TrainSession } from "../../lib/onnx/session.ts";
 import type { EvalSpec, TrainSpec } from "../../lib/onnx/train.ts";
 import { readConfig } from "../../lib/models/config.ts";
 import { exportGraphs, type ExportOptions, readInitState } from "../../lib/models/export.ts";
-import { fastfoodTranspose, makeFastfood } from "../../lib/models/fastfood_params.ts";
+import {
+  fastfoodApply,
+  fastfoodTranspose,
+  makeFastfood,
+} from "../../lib/models/fastfood_params.ts";
+import { lambdaIndex, layerGroup } from "../../lib/models/parameterize/said.ts";
 import { seqClsSpecs } from "../../lib/models/parameterize/common.ts";
 import { numel } from "../../lib/models/params.ts";
 import { convertSafetensors } from "../../lib/models/safetensors.ts";
@@ -130,6 +135,75 @@ Deno.test(
     for (let j = 0; j < d; j++) m = Math.max(m, Math.abs(expected[j]));
     assert.ok(maxAbs(gz, expected) <= 1e-4 * m, `max diff ${maxAbs(gz, expected)} of ${m}`);
     assert.equal(meta.trainableCount, d);
+  }),
+);
+
+/** The oracle's gradient of a canonical tensor, in the stored layout (Linear weights [in, out]). */
+function oracleGrad(s: { name: string; kind: string }): number[] {
+  const hf = s.name.startsWith("classifier") ? s.name : `roberta.${s.name}`;
+  const g = ref.grads[hf];
+  assert.ok(g, `oracle gradient of ${hf}`);
+  if (s.kind !== "linear") return g.data as number[];
+  const [o, n] = g.shape;
+  return Array.from({ length: o * n }, (_, k) => g.data[(k % o) * n + Math.floor(k / o)]);
+}
+
+Deno.test(
+  "SAID: per-layer ∂loss/∂λ = Σ over the layer's tensors of per-tensor ∂loss/∂λ = (P_t z)·∇θ_t (torch)",
+  withModel(async (dir, tmp) => {
+    // With λ = 0 and z ≠ 0, θ = θ0, so torch's full gradients at θ0 apply and
+    // ∂loss/∂λ_t = (P_t z) · ∇θ_t for each tensor t; a layer's λ sums its tensors' terms.
+    const dz = 24, seed = 5;
+    const config = readConfig(join(dir, "config.json"));
+    const specs = seqClsSpecs(config, 3);
+    const z = Float32Array.from({ length: dz }, (_, j) => Math.sin(1.7 * j + 0.3));
+    const perTensor = specs.map((s, i) => {
+      const pz = fastfoodApply(makeFastfood(numel(s.shape), dz, seed, i), z);
+      const g = oracleGrad(s);
+      let dot = 0;
+      for (let k = 0; k < g.length; k++) dot += pz[k] * g[k];
+      return dot;
+    });
+    const lambdaGrad = async (per: "tensor" | "layer", m: number) => {
+      const out = tmp();
+      exportGraphs(dir, out, {
+        ...base,
+        method: "said",
+        size: dz + m,
+        lambdaPer: per,
+        seed,
+        outputGrads: true,
+      });
+      const spec = JSON.parse(readFileSync(join(out, "train.onnx.json"), "utf8")) as TrainSpec;
+      const init = { ...readInitState(out), z: z.slice(), lambda: new Float32Array(m) };
+      const sess = await TrainSession.create(join(out, "train.onnx"), spec, init);
+      await sess.step({ ...feeds, labels });
+      return sess.last["lambda.grad"].data as Float32Array;
+    };
+    const groups = [...new Set(specs.map((s) => layerGroup(s.name)))];
+    assert.deepEqual(groups, [
+      "embeddings",
+      ...Array.from({ length: config.numLayers }, (_, l) => `encoder.layer.${l}`),
+      "classifier",
+    ]);
+    const gT = await lambdaGrad("tensor", specs.length);
+    const gL = await lambdaGrad("layer", groups.length);
+    const tol = (ref: ArrayLike<number>) => 1e-4 * Math.max(...Array.from(ref, Math.abs));
+    assert.ok(maxAbs(gT, perTensor) <= tol(perTensor), `per tensor: ${maxAbs(gT, perTensor)}`);
+    // The per-layer gradient is exactly the per-layer sum of the per-tensor ones.
+    const { of } = lambdaIndex({ specs } as Parameters<typeof lambdaIndex>[0], "layer");
+    const summedOracle = new Float64Array(groups.length);
+    const summedOnnx = new Float64Array(groups.length);
+    specs.forEach((_, i) => {
+      summedOracle[of[i]] += perTensor[i];
+      summedOnnx[of[i]] += gT[i];
+    });
+    assert.ok(
+      maxAbs(gL, summedOracle) <= tol(summedOracle),
+      `vs oracle ${maxAbs(gL, summedOracle)}`,
+    );
+    assert.ok(maxAbs(gL, summedOnnx) <= tol(summedOnnx), `vs per-tensor ${maxAbs(gL, summedOnnx)}`);
+    assert.ok(Math.min(...Array.from(summedOracle, Math.abs)) > 0, "every layer's λ moves");
   }),
 );
 

@@ -45,20 +45,21 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 791 training runs", () => {
+Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 785 training runs", () => {
   const kinds = countKinds(path.join(REPO, "experiments/paper.yaml"));
   // RoBERTa-Large × 4 tasks + 3 more models × ANLI = 7 (model, task) pairs × DID, SAID, LoRA.
   assert.equal(kinds["threshold"], 21);
-  // Per pair: 10 d × 4 lrs (DID) + 10 d × 4 lrs (SAID) + 10 r × 3 lrs (LoRA) + 3 baseline lrs.
+  // Per pair: 10 d × 4 lrs (DID) + 10 d × 4 lrs (SAID) + 10 r × 3 lrs (LoRA) + 3 baseline lrs,
+  // less r = 1000 for the two base models (hidden 768): dropped at plan time, 3 lrs each.
   const trains = kinds["train-full"] + kinds["train-subspace"] + kinds["train-lora"];
   assert.equal(kinds["train-full"], 7 * 3);
-  assert.equal(trains, 7 * (40 + 40 + 30) + 7 * 3);
+  assert.equal(trains, 7 * (40 + 40 + 30) + 7 * 3 - 2 * 3);
   assert.equal(kinds["download-model"], 4);
   // One dataset per task; ANLI is shared by both sets.
   assert.equal(kinds["download-dataset"], 4);
   // A graph per (model, label count, method, size), shared by every lr and by the tasks of
   // the same label count and length: RoBERTa-Large has 2-label (GLUE) and 3-label (ANLI) graphs.
-  assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1));
+  assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1) - 2);
   assert.equal(kinds["report"], 1);
   // The lr edge extension (lr_extend: 2 by default): two lrs beyond each end of every point's
   // grid, planned and keyed but run only when the point's best lr sits at that end.
@@ -70,9 +71,26 @@ Deno.test("paper.yaml dry run lists every training run with its compute and a to
   const r = await cli("run", "--config", path.join(REPO, "experiments/paper.yaml"), "--dry-run");
   assert.equal(r.code, 0, r.err);
   const trainLines = r.out.split("\n").filter((l) => /^would run train-/.test(l));
-  assert.equal(trainLines.length, 791);
+  assert.equal(trainLines.length, 785);
+  // No impossible point: SAID is per layer (m ≤ 27 < 100), r = 1000 is dropped for base models.
+  assert.deepEqual(r.out.split("\n").filter((l) => l.startsWith("dropped: ")), [
+    "dropped: lora r=1000 for bert-base (r > 768, the smaller side of the targeted Linear layers)",
+    "dropped: lora r=1000 for roberta-base (r > 768, the smaller side of the targeted Linear " +
+    "layers)",
+  ]);
   for (const l of trainLines) assert.match(l, /\[[0-9.]+ [PEGT]FLOP: \d+ steps × 16×128 tokens/);
   assert.match(r.out, /estimated compute: [0-9.]+ EFLOP ≈ [0-9.]+ GPU-hours/);
+  // Hours on the chosen device (cpu here) from measured step times, per stage kind, top 3 runs.
+  assert.match(r.out, /estimated hours on cpu \(one job at a time\): [0-9,.]+ h in total/);
+  assert.match(
+    r.out,
+    /\n {2}train-subspace: [0-9,.]+ h\n {2}train-lora: [0-9,.]+ h\n {2}train-full: /,
+  );
+  assert.equal((r.out.match(/^ {4}[0-9,.]+ h train-/gm) ?? []).length, 3);
+  assert.match(
+    r.out,
+    /based on measured step times, scaled by FLOPs: bench\/results\/models\.json/,
+  );
 });
 
 Deno.test("the default pipeline.yaml plans a pretrained model, embedded tasks and all methods", () => {

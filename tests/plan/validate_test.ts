@@ -67,8 +67,6 @@ async function expectError(
   }
 }
 
-const AT = "which sets[0] fine-tunes on task spam";
-
 Deno.test("max_length beyond a pretrained model's max_position is an error at the task", async () => {
   await expectError(
     (y) => y.replace("max_length: 48", "max_length: 128"),
@@ -167,30 +165,68 @@ Deno.test("a batch larger than the training set is an error at the batch", async
   );
 });
 
-Deno.test("d above the model's parameter count is an error at that grid value", async () => {
-  await expectError(
-    (y) => y.replace("d: [16, 64, 256, 1024, 4096]", "d: [16, 64, 100000000]"),
-    { line: "d: [16, 64, 100000000]", token: "100000000" },
-    `experiment.did.d[2]: must be at most the 370754 parameters of model tiny-bert, ${AT}, ` +
-      "got 100000000",
-  );
+/** Dry-runs the edited default config through the real CLI; returns exit code and stdout. */
+async function dryRun(edit: (yaml: string) => string): Promise<{ code: number; out: string }> {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = path.join(dir, "paperlike.yaml");
+    Deno.writeTextFileSync(file, edit(BASE));
+    let out = "";
+    const code = await main(["run", "--config", file, "--dry-run"], {
+      planner: idimPlanner,
+      stages,
+      defaultConfig: path.join(REPO, "pipeline.yaml"),
+      stdout: { write: (t) => (out += t), isTerminal: false },
+      stderr: () => {},
+    });
+    return { code, out };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("grid values a model cannot have are dropped from its grid, with a note in the dry run", async () => {
+  const edit = (y: string) =>
+    y.replace("d: [16, 64, 256, 1024, 4096]", "d: [16, 64, 100000000]")
+      .replace("d: [64, 256, 1024, 4096]", "d: [16, 64, 256]")
+      .replace("r: [1, 2, 4, 8, 16]", "r: [1, 2, 4, 8, 16, 128]");
+  const { code, out } = await dryRun(edit);
+  assert.equal(code, 0, out);
+  const notes = out.split("\n").filter((l) => l.startsWith("dropped: "));
+  assert.deepEqual(notes, [
+    "dropped: did d=100000000 for tiny-bert (d > 370754 parameters)",
+    "dropped: said d=16 for tiny-bert (d ≤ m = 41 scales, one per tensor)",
+    "dropped: lora r=128 for tiny-bert (r > 64, the smaller side of the targeted Linear layers)",
+  ]);
+  assert.doesNotMatch(out, /would run .*d=100000000/);
+  assert.doesNotMatch(out, /would run train-subspace\{[^}]*method=said[^}]*d=16,/);
 });
 
-Deno.test("SAID with one λ per tensor needs d > m (41 tensors in the tiny model)", async () => {
-  await expectError(
-    (y) => y.replace("d: [64, 256, 1024, 4096]", "d: [16, 64, 256, 1024, 4096]"),
-    { line: "d: [16, 64, 256, 1024, 4096]", token: "16", nth: 1 },
-    "experiment.said.d[0]: must exceed the 41 SAID scales λ (lambda_per: tensor, one per " +
-      `tensor) of model tiny-bert, ${AT}, got 16`,
-  );
+Deno.test("the plan's provenance lists the dropped points for the report", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = path.join(dir, "p.yaml");
+    Deno.writeTextFileSync(file, BASE.replace("r: [1, 2, 4, 8, 16]", "r: [1, 2, 128]"));
+    const cfg = loadConfig(file, idimPlanner);
+    const [report] = idimPlanner.plan(cfg.experiment, { root: cfg.root });
+    const collect = report.params.results as { params: { provenance: { droppedPoints: unknown } } };
+    assert.deepEqual(collect.params.provenance.droppedPoints, [{
+      model: "tiny-bert",
+      method: "lora",
+      size: 128,
+      reason: "r > 64, the smaller side of the targeted Linear layers",
+    }]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
-Deno.test("a LoRA rank above the hidden size is an error at that rank", async () => {
+Deno.test("a grid with no value possible for a model is an error at the grid", async () => {
   await expectError(
-    (y) => y.replace("r: [1, 2, 4, 8, 16]", "r: [1, 2, 4, 8, 16, 128]"),
-    { line: "r: [1, 2, 4, 8, 16, 128]", token: "128" },
-    "experiment.lora.r[5]: must be at most 64, the smaller side of the targeted Linear layers " +
-      `of model tiny-bert, ${AT}, got 128`,
+    (y) => y.replace("d: [64, 256, 1024, 4096]", "d: [16, 32]"),
+    { line: "d: [16, 32]", token: "[16" },
+    "experiment.said.d: must keep at least one value possible for model tiny-bert (16: d ≤ m = " +
+      "41 scales, one per tensor; 32: d ≤ m = 41 scales, one per tensor), got a list",
   );
 });
 
