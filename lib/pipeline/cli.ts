@@ -210,7 +210,8 @@ function load(p: Parsed, opts: MainOptions): Loaded {
     refs = opts.planner.plan(config.experiment, {
       root: config.root,
       configName: path.basename(config.file).replace(/\.(ya?ml|json)$/i, ""),
-      isDefaultConfig: path.resolve(config.file) === path.resolve(opts.defaultConfig),
+      // The default file name in its folder (its own project) keeps the plain report folder.
+      isDefaultConfig: path.basename(config.file) === path.basename(opts.defaultConfig),
     });
   } catch (e) {
     if (e instanceof PipelineError) throw e;

@@ -27,7 +27,7 @@ export interface PlanContext {
   root: string;
   /** The config file's name without extension (`pipeline`, `a` for `a.yaml`). */
   configName?: string;
-  /** True when the config is the project's default one (`pipeline.yaml`). */
+  /** True when the config file has the default name (`pipeline.yaml`) in its folder. */
   isDefaultConfig?: boolean;
 }
 
