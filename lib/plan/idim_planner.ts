@@ -21,6 +21,7 @@ import {
 } from "./experiment_schema.ts";
 import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
 import { numLabels } from "./task_facts.ts";
+import { type PlannedThreshold, spectrumRefs } from "./spectrum_refs.ts";
 import { experimentProblems, type ValidationContext, valueAt } from "./validate.ts";
 import { describeValue } from "../pipeline/config.ts";
 
@@ -351,8 +352,10 @@ export class IdimPlan {
         points.push(p);
       }
     };
+    const planned: PlannedThreshold[] = [];
     for (const s of this.studies()) {
       const t = this.thresholdRef(s.model, s.task, s.method);
+      planned.push({ model: s.model.name, task: s.task, method: s.method, ...t });
       thresholds.push(t.threshold);
       t.baselinePoints.forEach(addPoint);
       if (this.exp.search === "grid") t.points.forEach((p) => addPoint(p.point));
@@ -371,6 +374,9 @@ export class IdimPlan {
         results: collect as unknown as Json,
         title: this.exp.report.title ?? `idim: ${this.exp.name}`,
         bootstrapResamples: this.exp.report.bootstrap_resamples,
+        spectra: this.exp.spectrum
+          ? spectrumRefs(planned, this.exp.seeds) as unknown as Json
+          : undefined,
       }),
       origin: ["report"],
     };
