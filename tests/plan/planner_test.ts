@@ -20,9 +20,13 @@ function planOf(file: string) {
   return buildDag(idimPlanner.plan(config.experiment), stages, { locate: config.locate });
 }
 
+/** Instance counts by kind; the on-demand-only ones (weight-keeping twins) apart, as `<kind>?`. */
 function countKinds(file: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const inst of planOf(file).instances) counts[inst.kind] = (counts[inst.kind] ?? 0) + 1;
+  for (const inst of planOf(file).instances) {
+    const k = inst.onDemandOnly ? `${inst.kind}?` : inst.kind;
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -56,6 +60,13 @@ Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 791 training ru
   // the same label count and length: RoBERTa-Large has 2-label (GLUE) and 3-label (ANLI) graphs.
   assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1));
   assert.equal(kinds["report"], 1);
+  // experiment.spectrum (default true): a delta-spectrum per (model, task, seed) with a measured
+  // baseline; its runs are on demand: every lr's weight-keeping twin of the baseline and of every
+  // LoRA and DID grid point (run only for the best lr at r90 / d90).
+  assert.equal(kinds["delta-spectrum"], 7);
+  assert.equal(kinds["train-full?"], 7 * 3);
+  assert.equal(kinds["train-lora?"], 7 * 30);
+  assert.equal(kinds["train-subspace?"], 7 * 40);
 });
 
 Deno.test("paper.yaml dry run lists every training run with its compute and a total", async () => {
@@ -106,10 +117,12 @@ Deno.test("adding one d to the grid adds exactly that point's instances; the res
   const counts: Record<string, number> = {};
   for (const k of added) counts[k] = (counts[k] ?? 0) + 1;
   // d=50 for DID only (SAID has its own grid line): 7 pairs × (4 lrs + lr-search), one graph
-  // per (model, label count), and every DID threshold, the collection and the report change.
+  // per (model, label count), and every DID threshold, the collection and the report change;
+  // so do the spectra (they read the DID threshold), with 28 on-demand weight-keeping twins.
   assert.deepEqual(counts, {
     "export-graphs": 5,
-    "train-subspace": 28,
+    "train-subspace": 28 + 28,
+    "delta-spectrum": 7,
     "lr-search": 7,
     "threshold": 7,
     "collect-results": 1,
