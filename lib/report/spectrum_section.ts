@@ -10,8 +10,8 @@ import { dirname, join } from "node:path";
 import type { DeltaSpectrum } from "../results/delta_spectrum.ts";
 import type { ThresholdResult } from "../results/threshold_result.ts";
 import {
-  scatterChart,
   SCATTER_CHART,
+  scatterChart,
   type SpectrumChart,
   spectrumChart,
   spectrumChartName,

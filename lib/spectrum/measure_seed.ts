@@ -119,6 +119,20 @@ export async function measureSeed(ctx: SpectrumContext): Promise<DeltaSpectrum> 
       const g = graphsRefOf(c.points[0].point).params as { loraTargets?: string[] };
       loraTypes = [...new Set((g.loraTargets ?? ["query", "value"]).flatMap(typesOfLoraTarget))];
     }
+    const projection = graphsRefOf(c.points[0].point).params.projection ?? "per-tensor";
+    if (m === "did" && projection !== "per-tensor") {
+      // The global projection's ΔW needs P z over every parameter at once (not implemented).
+      runs.push({
+        method: m,
+        size: null,
+        lr: null,
+        status: "unavailable",
+        reason:
+          `DID ΔW is measured for the per-tensor projection only; this sweep used ${projection}`,
+        matrices: [],
+      });
+      continue;
+    }
     const th = readThresholdResult(ctx.inputs[inputName.threshold(m)]);
     const mine = th.perSeed.find((s) => s.seed === p.seed);
     const size = mine ? mine.value : th.perSeed.length === 0 ? th.value : null;

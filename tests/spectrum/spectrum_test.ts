@@ -63,17 +63,23 @@ Deno.test("effective rank: exact boundaries and the zero update", () => {
 Deno.test("singular values match numpy's SVD on the fixture (both Gram sides and ml-matrix's SVD)", () => {
   const fx = JSON.parse(Deno.readTextFileSync(path.join(HERE, "fixtures/svd_fixture.json")));
   const tall: DenseMatrix = { rows: fx.rows, cols: fx.cols, data: Float64Array.from(fx.data) };
-  const wide: DenseMatrix = { rows: fx.cols, cols: fx.rows, data: new Float64Array(fx.data.length) };
+  const wide: DenseMatrix = {
+    rows: fx.cols,
+    cols: fx.rows,
+    data: new Float64Array(fx.data.length),
+  };
   for (let i = 0; i < fx.rows; i++) {
     for (let j = 0; j < fx.cols; j++) wide.data[j * fx.rows + i] = fx.data[i * fx.cols + j];
   }
   const ref: number[] = fx.singularValues;
   const s1 = ref[0];
-  for (const [name, got] of [
-    ["gram (tall)", singularValues(tall)],
-    ["gram (wide)", singularValues(wide)],
-    ["ml-matrix svd", singularValuesSvd(tall)],
-  ] as const) {
+  for (
+    const [name, got] of [
+      ["gram (tall)", singularValues(tall)],
+      ["gram (wide)", singularValues(wide)],
+      ["ml-matrix svd", singularValuesSvd(tall)],
+    ] as const
+  ) {
     assert.equal(got.length, ref.length, name);
     ref.forEach((v, i) => {
       // Gram squaring: absolute error ≲ ε σ₁² / σᵢ; these σ span 4 decades.

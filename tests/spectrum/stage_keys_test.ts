@@ -11,7 +11,10 @@ import { pointRef, sweepRef } from "../train/tiny_config.ts";
 
 function spectrumRef(full: InstanceRef, loraExtra: Record<string, Json> = {}): InstanceRef {
   const lora = sweepRef("threshold", "lora", [1, 2], [1e-3], [1e-3]);
-  const points = [1, 2].map((size) => ({ size, point: pointRef("lora", size, [1e-3], 0, loraExtra) }));
+  const points = [1, 2].map((size) => ({
+    size,
+    point: pointRef("lora", size, [1e-3], 0, loraExtra),
+  }));
   return {
     kind: "delta-spectrum",
     params: {

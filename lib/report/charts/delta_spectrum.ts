@@ -51,7 +51,13 @@ export function spectrumChart(docs: DeltaSpectrum[]): SpectrumChart {
       if (!s.length || s[0] === 0) continue;
       for (const i of thinIndices(s.length)) {
         if (s[i] <= 0) continue;
-        values.push({ seed: d.seed, layer: m.layer, type: m.type, index: i + 1, sigma: s[i] / s[0] });
+        values.push({
+          seed: d.seed,
+          layer: m.layer,
+          type: m.type,
+          index: i + 1,
+          sigma: s[i] / s[0],
+        });
       }
     }
   }
