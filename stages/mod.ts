@@ -14,6 +14,7 @@ import { trainFullStage, trainLoraStage, trainSubspaceStage } from "./train.ts";
 import { lrSearchStage } from "./lr_search.ts";
 import { thresholdStage } from "./threshold.ts";
 import { thresholdSearchStage } from "./threshold_search.ts";
+import { deltaSpectrumStage } from "./delta_spectrum.ts";
 import { collectResultsStage } from "./collect_results.ts";
 import { reportStage } from "./report.ts";
 
@@ -32,6 +33,7 @@ export const stages: StageDefinition<any>[] = [
   lrSearchStage,
   thresholdStage,
   thresholdSearchStage,
+  deltaSpectrumStage,
   collectResultsStage,
   reportStage,
 ];

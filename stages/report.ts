@@ -12,6 +12,8 @@ import { defineStage } from "../lib/pipeline/stage.ts";
 import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
 import { readResults } from "../lib/report/load_results.ts";
 import { DEFAULT_REPORT_OPTIONS, REPORT_FILES, writeReport } from "../lib/report/write_report.ts";
+import { spectrumFiles, writeSpectrumSection } from "../lib/report/spectrum_section.ts";
+import { readDeltaSpectrum } from "../lib/results/delta_spectrum.ts";
 
 /** Parameters of the `report` stage. */
 export const reportParams = z.object({
@@ -23,7 +25,13 @@ export const reportParams = z.object({
   bootstrapResamples: z.number().int().min(100).max(1_000_000).default(2000),
   seed: z.number().int().default(1),
   confidence: z.number().gt(0.5).lt(1).default(0.95),
+  /** `delta-spectrum` instances: the ΔW-spectrum section (lib/report/spectrum_section.ts). */
+  spectra: z.array(instanceRefSchema).optional(),
 });
+
+/** The (model, task) of each spectrum instance. */
+const spectrumPairs = (p: ReportParams) =>
+  (p.spectra ?? []).map((r) => ({ model: String(r.params.model), task: String(r.params.task) }));
 
 /** Parsed parameters of the `report` stage. */
 export type ReportParams = z.infer<typeof reportParams>;
@@ -35,8 +43,11 @@ export const reportStage = defineStage({
     "Charts, tables, statistics and provenance of d90 and r90 as a self-contained HTML report",
   module: import.meta.url,
   params: reportParams,
-  inputs: (p) => ({ results: p.results }),
-  outputs: () => [...REPORT_FILES],
+  inputs: (p) => ({
+    results: p.results,
+    ...Object.fromEntries((p.spectra ?? []).map((r, i) => [`spectrum_${i}`, r])),
+  }),
+  outputs: (p) => [...REPORT_FILES, ...(p.spectra?.length ? spectrumFiles(spectrumPairs(p)) : [])],
   resources: () => ({ cpus: 1, memoryMiB: 1024, timeMinutes: 10 }),
   label: (p) => `statistic=${p.statistic}`,
   publish: () => "reports",
@@ -66,6 +77,13 @@ export const reportStage = defineStage({
         done++;
       },
     );
+    if (ctx.params.spectra?.length) {
+      const docs = ctx.params.spectra.map((_, i) => readDeltaSpectrum(ctx.inputs[`spectrum_${i}`]));
+      await writeSpectrumSection(docs, data.thresholds, ctx.outDir, {
+        bootstrap: { resamples: ctx.params.bootstrapResamples, seed: ctx.params.seed },
+      });
+      ctx.log(`spectrum section: ${docs.length} (model, task, seed)`);
+    }
     ctx.progress(1, 1, `${done} steps`);
   },
 });

@@ -4,7 +4,8 @@
  * `train-lora` (rank r). Each reads an exported-graphs artifact (`graphs`) and a tokenized-data
  * artifact (`data`), trains on ONNX Runtime with evaluation every `evalEvery` steps, checkpoints
  * to its scratch dir (a killed run resumes there), and writes `result.json` (a `RunResult`;
- * NaN/inf loss makes it `diverged`, not a failure).
+ * NaN/inf loss makes it `diverged`, not a failure); with `keepWeights: true` also `weights.bin`,
+ * the trainable tensors of the best step (lib/train/keep_weights.ts).
  *
  * @module
  */
@@ -22,12 +23,14 @@ import { runTrainStage } from "../lib/train/run_stage.ts";
 import { RUN_RESULT_FILE } from "../lib/results/run_result.ts";
 import { METHODS, sizeLabel } from "../lib/results/methods.ts";
 import { estimateTrainRun } from "../lib/train/estimate.ts";
+import { KEPT_WEIGHTS_FILE } from "../lib/train/keep_weights.ts";
 
 const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
   graphs: p.graphs,
   data: p.data,
 });
-const outputs = () => [RUN_RESULT_FILE];
+const outputs = (p: { keepWeights?: true }) =>
+  p.keepWeights ? [RUN_RESULT_FILE, KEPT_WEIGHTS_FILE] : [RUN_RESULT_FILE];
 const resources = (p: { threads: number }) => ({ cpus: p.threads });
 const label = (p: TrainParams) =>
   `model=${p.model},task=${p.task},method=${p.method}${sizeLabel(p.method, sizeOf(p))},` +

@@ -225,6 +225,11 @@ export const experimentSchema = z.strictObject({
   did: subspaceSchema.optional(),
   said: saidSchema.optional(),
   lora: loraSchema.optional(),
+  /**
+   * Measure the spectrum of the full fine-tuning update ΔW (and of LoRA at r90, DID at d90) for
+   * every baseline of the plan (`delta-spectrum`, one per model, task and seed).
+   */
+  spectrum: z.boolean().default(true),
   report: z.strictObject({
     title: z.string().min(1).optional(),
     /** Bootstrap resamples of d90/r90 intervals and of the correlations' CIs. */

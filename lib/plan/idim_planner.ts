@@ -23,6 +23,7 @@ import { extensionLrs, lrGridFor } from "./lr_grid.ts";
 import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
 import { numLabels } from "./task_facts.ts";
 import { droppedLine } from "../results/missing.ts";
+import { type PlannedThreshold, spectrumRefs } from "./spectrum_refs.ts";
 import {
   type Drop,
   droppedPoints,
@@ -401,8 +402,10 @@ export class IdimPlan {
         points.push(p);
       }
     };
+    const planned: PlannedThreshold[] = [];
     for (const s of this.studies()) {
       const t = this.thresholdRef(s.model, s.task, s.method);
+      planned.push({ model: s.model.name, task: s.task, method: s.method, ...t });
       thresholds.push(t.threshold);
       t.baselinePoints.forEach(addPoint);
       if (this.exp.search === "grid") t.points.forEach((p) => addPoint(p.point));
@@ -422,6 +425,9 @@ export class IdimPlan {
         title: this.exp.report.title ?? `idim: ${this.exp.name}`,
         bootstrapResamples: this.exp.report.bootstrap_resamples,
         seed: this.exp.report.bootstrap_seed,
+        spectra: this.exp.spectrum
+          ? spectrumRefs(planned, this.exp.seeds) as unknown as Json
+          : undefined,
       }),
       origin: ["report"],
     };

@@ -10,3 +10,4 @@ export type { PointResult } from "./point_result.ts";
 export type { ThresholdResult } from "./threshold_result.ts";
 export type { CollectedPoint, CollectedResults, CollectedThreshold } from "./collected.ts";
 export type { Provenance, ProvenanceInstance } from "./provenance.ts";
+export type { DeltaSpectrum, MatrixSpectrum, RunSpectrum } from "./delta_spectrum.ts";

@@ -24,6 +24,8 @@ export interface OpenedRun {
   metric: string;
   /** Execution provider that runs the graphs. */
   provider: string;
+  /** Names of the trainable tensors in the stepper's state (the rest: optimizer state). */
+  trainable?: string[];
   /** Extra facts recorded in the run's config (max length, label count, graph hash, ...). */
   facts?: Record<string, unknown>;
   /** Releases sessions and buffers. */

@@ -208,6 +208,7 @@ export const onnxBackend: Backend = async (req): Promise<OpenedRun> => {
     trainSize: train.rows,
     batchSize: meta.batch,
     trainableParams: meta.trainableCount,
+    trainable: trainSpec.params.map((t) => t.input),
     modelParams: meta.modelParamCount,
     metric: tokens.primaryMetric,
     provider: device.provider,

@@ -40,6 +40,12 @@ export const hyperSchema = z.strictObject({
   /** Primary metric (default: the task's, from the data artifact). */
   metric: z.string().min(1).optional(),
   /**
+   * Keep the trainable tensors of the best step as `weights.bin` in the run's artifact
+   * (lib/train/keep_weights.ts). Set only by the planner for the runs `delta-spectrum` reads; absent
+   * otherwise, so no other run's key changes.
+   */
+  keepWeights: z.literal(true).optional(),
+  /**
    * Test hook: from this step on the loss is treated as NaN, so divergence handling can be
    * exercised end to end. Never set it in a real experiment.
    */

@@ -12,6 +12,7 @@ import { type RunResult, writeRunResult } from "../results/run_result.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
 import { trainLoop, type TrainStepper } from "./train_loop.ts";
+import { commitKeptWeights, keepingBest } from "./keep_weights.ts";
 
 /** The checkpoint file inside the scratch directory. */
 export const CHECKPOINT_FILE = "checkpoint.bin";
@@ -83,7 +84,10 @@ export async function runTrainStage(ctx: TrainRunContext, backend: Backend): Pro
         `${warmupSteps}), batch ${batchSize}, ${run.trainableParams} trainable parameters, ` +
         `provider ${run.provider}`,
     );
-    const outcome = await trainLoop(stepper, run.evaluate, {
+    const evaluate = p.keepWeights
+      ? keepingBest(run.evaluate, ctx.scratchDir, metric, run.trainable)
+      : run.evaluate;
+    const outcome = await trainLoop(stepper, evaluate, {
       trainSize: run.trainSize,
       batchSize,
       steps,
@@ -123,6 +127,9 @@ export async function runTrainStage(ctx: TrainRunContext, backend: Backend): Pro
       key: ctx.key,
       config: { ...hyper, batchSize, steps, warmupSteps, evalEvery, ...(run.facts ?? {}) },
     };
+    if (p.keepWeights) {
+      commitKeptWeights(ctx.scratchDir, ctx.outDir, outcome.best?.step ?? null, metric);
+    }
     writeRunResult(ctx.outDir, result);
     ctx.log(
       outcome.status === "ok"

@@ -20,12 +20,12 @@ function planOf(file: string) {
   return buildDag(idimPlanner.plan(config.experiment), stages, { locate: config.locate });
 }
 
-/** Instances per kind: those the runner schedules, or (`onDemand`) those only obtained. */
-function countKinds(file: string, onDemand = false): Record<string, number> {
+/** Instance counts by kind; the on-demand-only ones (extension lrs, weight-keeping twins) apart, as `<kind>?`. */
+function countKinds(file: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const inst of planOf(file).instances) {
-    if (Boolean(inst.onDemandOnly) !== onDemand) continue;
-    counts[inst.kind] = (counts[inst.kind] ?? 0) + 1;
+    const k = inst.onDemandOnly ? `${inst.kind}?` : inst.kind;
+    counts[k] = (counts[k] ?? 0) + 1;
   }
   return counts;
 }
@@ -61,10 +61,20 @@ Deno.test("paper.yaml plans both experiment sets: 21 thresholds, 785 training ru
   // the same label count and length: RoBERTa-Large has 2-label (GLUE) and 3-label (ANLI) graphs.
   assert.equal(kinds["export-graphs"], (2 + 3) * (10 + 10 + 10 + 1) - 2);
   assert.equal(kinds["report"], 1);
-  // The lr edge extension (lr_extend: 2 by default): two lrs beyond each end of every point's
-  // grid, planned and keyed but run only when the point's best lr sits at that end.
-  const ext = countKinds(path.join(REPO, "experiments/paper.yaml"), true);
-  assert.equal(ext["train-subspace"] + ext["train-lora"] + ext["train-full"], 7 * 31 * 4);
+  // On demand (planned and keyed, run only when obtained): the lr edge extension (lr_extend: 2
+  // by default: two lrs beyond each end of every point's grid, 31 points per pair) and, for
+  // experiment.spectrum (default true), a delta-spectrum per (model, task, seed) with a measured
+  // baseline whose runs are weight-keeping twins of every lr a chosen run may have (grid and
+  // extension) of the baseline and of every LoRA and DID grid point.
+  assert.equal(kinds["delta-spectrum"], 7);
+  const extension = 7 * 31 * 4 - 2 * 4;
+  assert.equal(kinds["train-full?"], 7 * 4 + 7 * (3 + 4));
+  assert.equal(kinds["train-lora?"], 7 * 10 * 4 - 2 * 4 + 7 * 10 * (3 + 4) - 2 * (3 + 4));
+  assert.equal(kinds["train-subspace?"], 7 * 20 * 4 + 7 * 10 * (4 + 4));
+  assert.equal(
+    kinds["train-full?"] + kinds["train-lora?"] + kinds["train-subspace?"],
+    extension + 7 * (7 + 10 * 7 + 10 * 8) - 2 * 7,
+  );
 });
 
 Deno.test("paper.yaml dry run lists every training run with its compute and a total", async () => {
@@ -133,10 +143,12 @@ Deno.test("adding one d to the grid adds exactly that point's instances; the res
   for (const k of added) counts[k] = (counts[k] ?? 0) + 1;
   // d=50 for DID only (SAID has its own grid line): 7 pairs × (4 lrs + 4 on-demand extension
   // lrs + lr-search), one graph per (model, label count), and every DID threshold, the
-  // collection and the report change.
+  // collection and the report change; so do the spectra (they read the DID threshold), with
+  // 7 × 8 on-demand weight-keeping twins (grid and extension lrs).
   assert.deepEqual(counts, {
     "export-graphs": 5,
-    "train-subspace": 56,
+    "train-subspace": 56 + 56,
+    "delta-spectrum": 7,
     "lr-search": 7,
     "threshold": 7,
     "collect-results": 1,

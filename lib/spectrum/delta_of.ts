@@ -1,0 +1,48 @@
+/**
+ * ΔW of one matrix from a kept train state (lib/train/keep_weights.ts) by the run's method:
+ * `param/<name>` − W0 (full), `lora/<prefix>/A|B` (LoRA), `z` through the tensor's Fastfood
+ * projection (DID).
+ *
+ * @module
+ */
+import type { TensorState } from "../train/checkpoint.ts";
+import { didDelta, fullDelta, loraDelta } from "./delta.ts";
+import type { MatrixSlot } from "./matrices.ts";
+import type { Pretrained, Update } from "./run_spectra.ts";
+import type { DenseMatrix } from "./singular_values.ts";
+
+function tensor(state: TensorState, name: string): Float32Array {
+  const t = state[name];
+  if (!t || !(t.data instanceof Float32Array)) {
+    throw new Error(`kept weights have no float32 tensor "${name}"`);
+  }
+  return t.data;
+}
+
+/** ΔW of `slot` (stored `[in, out]`). */
+export function delta(
+  pre: Pretrained,
+  state: TensorState,
+  update: Update,
+  slot: MatrixSlot,
+): DenseMatrix {
+  const name = `${slot.prefix}.weight`;
+  const w0 = pre.weight(slot);
+  switch (update.method) {
+    case "full":
+      return fullDelta(tensor(state, `param/${name}`), w0.data, w0.shape);
+    case "lora":
+      return loraDelta(
+        tensor(state, `lora/${slot.prefix}/A`),
+        tensor(state, `lora/${slot.prefix}/B`),
+        update.r,
+        w0.shape,
+        update.scale,
+      );
+    case "did": {
+      const stream = update.streams.get(name);
+      if (stream === undefined) throw new Error(`DID: "${name}" is not a projected tensor`);
+      return didDelta(tensor(state, "z"), update.seed, stream, w0.shape);
+    }
+  }
+}

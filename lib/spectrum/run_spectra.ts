@@ -1,0 +1,94 @@
+/**
+ * The ΔW spectra of one kept run: every measured matrix's update (full fine-tuning: all six
+ * types of every layer; LoRA: its target matrices; DID: all six, per-tensor projection) turned
+ * into spectrum records.
+ *
+ * @module
+ */
+import type { EncoderConfig } from "../models/config.ts";
+import { seqClsSpecs } from "../models/parameterize/common.ts";
+import { loraScale } from "../models/parameterize/lora.ts";
+import { readWeightsIndex, readWeightsTensor, type WeightsIndex } from "../models/weights_file.ts";
+import type { MatrixSpectrum } from "../results/delta_spectrum.ts";
+import type { TensorState } from "../train/checkpoint.ts";
+import { delta as deltaOf } from "./delta_of.ts";
+import { frobeniusNorm } from "./energy.ts";
+import { type MatrixSlot, matrixSlots, type MatrixType, typesOfLoraTarget } from "./matrices.ts";
+import { measureMatrix } from "./measure.ts";
+
+/** The pretrained model a spectrum is measured against. */
+export class Pretrained {
+  readonly index: WeightsIndex;
+  readonly #norms = new Map<string, number>();
+  constructor(readonly dir: string, readonly config: EncoderConfig) {
+    this.index = readWeightsIndex(dir);
+  }
+  /** W0 of a matrix (`[in, out]`) and its shape. */
+  weight(slot: MatrixSlot): { data: Float32Array; shape: [number, number] } {
+    const name = `${slot.prefix}.weight`;
+    const e = this.index.tensors[name];
+    if (!e || e.shape.length !== 2) {
+      throw new Error(`${this.dir}/weights.json: no matrix "${name}"`);
+    }
+    return {
+      data: readWeightsTensor(this.dir, this.index, name),
+      shape: [e.shape[0], e.shape[1]],
+    };
+  }
+  /** ‖W0‖_F of a matrix. */
+  norm(slot: MatrixSlot): number {
+    let n = this.#norms.get(slot.prefix);
+    if (n === undefined) this.#norms.set(slot.prefix, n = frobeniusNorm(this.weight(slot).data));
+    return n;
+  }
+}
+
+/** How a kept state maps to ΔW (see `delta_of.ts`). */
+export type Update =
+  | { method: "full" }
+  | { method: "lora"; r: number; scale: number; types: MatrixType[] }
+  | { method: "did"; seed: number; streams: Map<string, number> };
+
+/** The LoRA update of graphs exported with these options. */
+export function loraUpdate(o: {
+  r: number;
+  alpha: number;
+  rslora?: boolean;
+  targets?: string[];
+}): Update {
+  const targets = o.targets ?? ["query", "value"];
+  return {
+    method: "lora",
+    r: o.r,
+    scale: loraScale({ r: o.r, alpha: o.alpha, rslora: o.rslora, seed: 0 }),
+    types: [...new Set(targets.flatMap(typesOfLoraTarget))],
+  };
+}
+
+/** The DID update: stream i of tensor i of the graph's parameter list (seqcls specs). */
+export function didUpdate(config: EncoderConfig, numLabels: number, seed: number): Update {
+  const streams = new Map<string, number>();
+  seqClsSpecs(config, numLabels).forEach((s, i) => streams.set(s.name, i));
+  return { method: "did", seed, streams };
+}
+
+/** Every spectrum record of one kept state, layer by layer. */
+export function runSpectra(
+  pre: Pretrained,
+  state: TensorState,
+  update: Update,
+  log: (message: string) => void = () => {},
+): MatrixSpectrum[] {
+  const slots = matrixSlots(pre.config.numLayers).filter((s) =>
+    update.method !== "lora" || update.types.includes(s.type)
+  );
+  return slots.map((slot) => {
+    const t0 = performance.now();
+    const rec = measureMatrix(slot, deltaOf(pre, state, update, slot), pre.norm(slot));
+    log(
+      `${update.method} ${rec.name} [${rec.shape}]: e90 ${rec.effectiveRank.e90}, stable rank ` +
+        `${rec.stableRank.toFixed(2)}, ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+    );
+    return rec;
+  });
+}
