@@ -61,6 +61,11 @@ export interface MainOptions {
   stdout?: Output;
   /** Where errors and warnings go (default: stderr). */
   stderr?: (text: string) => void;
+  /**
+   * The working folder: a relative `--config` resolves against it and printed paths are relative
+   * to it (default: the process's). Tests that run several projects in one process set it.
+   */
+  cwd?: string;
   /** Interrupts the run (default: SIGINT). */
   signal?: AbortSignal;
 }
@@ -199,11 +204,17 @@ interface Loaded {
   lockFile: string;
 }
 
+/** The folder relative paths are resolved against and printed relative to. */
+function cwdOf(opts: MainOptions): string {
+  return opts.cwd ?? Deno.cwd();
+}
+
 function load(p: Parsed, opts: MainOptions): Loaded {
   const file = (p.flags.get("--config") as string | undefined) ?? opts.defaultConfig;
   const config = loadConfig(file, opts.planner, {
     executors: executorsOf(opts),
     device: opts.device,
+    cwd: cwdOf(opts),
   });
   let refs;
   try {
@@ -220,7 +231,7 @@ function load(p: Parsed, opts: MainOptions): Loaded {
       throw new PipelineError(`${where}: ${e.message}`);
     }
     throw new PipelineError(
-      `${path.relative(Deno.cwd(), config.file)}: planning failed: ${errorMessage(e)}`,
+      `${path.relative(cwdOf(opts), config.file)}: planning failed: ${errorMessage(e)}`,
     );
   }
   const dag = buildDag(refs, opts.stages, { locate: config.locate });
@@ -534,10 +545,22 @@ async function cmdRun(
   } catch (e) {
     const cause = environmentCause(e);
     if (!cause) throw e;
-    return readOnlyRun({ dag, considered, forced, store, lockFile, root: config.root }, cause, {
-      print,
-      warn,
-    });
+    return readOnlyRun(
+      {
+        dag,
+        considered,
+        forced,
+        store,
+        lockFile,
+        root: config.root,
+        cwd: cwdOf(opts),
+      },
+      cause,
+      {
+        print,
+        warn,
+      },
+    );
   }
   registerUser(store, config.file, lockFile, warn);
   const ac = new AbortController();
@@ -617,7 +640,7 @@ async function cmdRun(
     print("\nfailures:");
     for (const f of summary.failed.slice(0, 20)) {
       print(`  ${f.inst.id}: ${f.error}`);
-      print(`    log: ${path.relative(Deno.cwd(), f.logPath)}`);
+      print(`    log: ${path.relative(cwdOf(opts), f.logPath)}`);
       for (const l of logTail(f.logPath, 8)) print(`    | ${l}`);
     }
     if (nFail > 20) print(`  … and ${nFail - 20} more failures (see \`status\`)`);
@@ -740,7 +763,7 @@ function cmdShow(p: Parsed, opts: MainOptions, print: (t: string) => void): numb
   }
   const logFile = store.logPath(inst.key);
   const tail = logTail(logFile, 20);
-  print(`  log:     ${path.relative(Deno.cwd(), logFile)}${tail.length === 0 ? " (empty)" : ""}`);
+  print(`  log:     ${path.relative(cwdOf(opts), logFile)}${tail.length === 0 ? " (empty)" : ""}`);
   for (const l of tail) print(`    | ${l}`);
   return 0;
 }
@@ -772,7 +795,7 @@ async function cmdGc(
     );
     const live = liveKeys(owners);
     const stored = new Set(store.listArtifacts());
-    const rel = (f: string) => path.relative(Deno.cwd(), f) || f;
+    const rel = (f: string) => path.relative(cwdOf(opts), f) || f;
     for (const o of owners) {
       const kept = [...o.keys].filter((k) => stored.has(k)).length;
       print(`  ${rel(o.label)}: ${dry ? "keeps" : "kept"} ${kept} artifacts`);

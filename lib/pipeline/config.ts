@@ -36,6 +36,8 @@ export interface ConfigPlugins {
   // deno-lint-ignore no-explicit-any
   executors?: readonly ExecutorPlugin<any>[];
   device?: DeviceOption;
+  /** The folder a relative config path resolves against and messages are relative to. */
+  cwd?: string;
 }
 
 /** Schema of the `run:` section for the registered executors and device option. */
@@ -235,8 +237,9 @@ export function loadConfig<E>(
   planner: Planner<E>,
   plugins: ConfigPlugins = {},
 ): LoadedConfig<E> {
-  const abs = path.resolve(file);
-  const shown = path.relative(Deno.cwd(), abs) || abs;
+  const cwd = plugins.cwd ?? Deno.cwd();
+  const abs = path.resolve(cwd, file);
+  const shown = path.relative(cwd, abs) || abs;
   let text: string;
   try {
     text = Deno.readTextFileSync(abs);

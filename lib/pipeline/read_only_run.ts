@@ -23,6 +23,8 @@ export interface ReadOnlyRunInput {
   lockFile: string;
   /** The project root (publish paths are relative to it). */
   root: string;
+  /** The folder printed paths are relative to (default: the process's). */
+  cwd?: string;
 }
 
 /** Runs a fully cached selection without writing the store; throws PipelineError otherwise. */
@@ -31,7 +33,7 @@ export function readOnlyRun(
   cause: string,
   io: { print(t: string): void; warn(m: string): void },
 ): number {
-  const where = path.relative(Deno.cwd(), input.store.root) || input.store.root;
+  const where = path.relative(input.cwd ?? Deno.cwd(), input.store.root) || input.store.root;
   const verdicts = evaluate({
     dag: input.dag,
     considered: input.considered,

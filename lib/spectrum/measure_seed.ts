@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import { readConfig } from "../models/config.ts";
-import type { InstanceRef } from "../pipeline/stage.ts";
+import type { InstanceRef } from "../plan/instance_ref.ts";
 import type { DeltaSpectrum, RunSpectrum } from "../results/delta_spectrum.ts";
 import { readPointResult } from "../results/point_result.ts";
 import { readRunResult } from "../results/run_result.ts";

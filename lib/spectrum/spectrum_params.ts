@@ -13,7 +13,8 @@
  */
 import { z } from "zod";
 import { instanceRefSchema } from "../plan/instance_ref.ts";
-import type { InstanceRef, Json } from "../pipeline/stage.ts";
+import type { InstanceRef } from "../plan/instance_ref.ts";
+import type { Json } from "../hash/canonical.ts";
 
 /** A compared method's threshold and this seed's grid points. */
 export const comparedSchema = z.strictObject({

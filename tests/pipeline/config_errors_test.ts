@@ -98,7 +98,7 @@ Deno.test("an unknown stage kind names the config entry and the known kinds", as
   await expectError(
     yaml,
     new RegExp(
-      `pipeline\\.yaml:${line}:7: experiment\\.extra\\[0\\]: unknown stage kind "nope" \\(known kinds: source, summary, train\\)`,
+      `pipeline\\.yaml:${line}:7: experiment\\.extra\\[0\\]: unknown stage kind "nope" \\(known kinds: source, summary, tolerant, train\\)`,
     ),
   );
 });
@@ -131,7 +131,7 @@ failureTest(
     const yaml = basicConfig();
     await expectError(
       yaml,
-      /selector "nope": unknown stage kind "nope" \(known kinds: source, summary, train\)/,
+      /selector "nope": unknown stage kind "nope" \(known kinds: source, summary, tolerant, train\)/,
       "run",
       "nope",
     );

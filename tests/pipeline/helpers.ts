@@ -53,21 +53,18 @@ export class TestProject {
     let out = "";
     let err = "";
     const stdout: Output = { write: (t) => (out += t), isTerminal: false };
-    const cwd = Deno.cwd();
-    Deno.chdir(this.dir);
-    try {
-      const code = await main(args, {
-        planner,
-        stages: mod.stages,
-        executors,
-        defaultConfig: "pipeline.yaml",
-        stdout,
-        stderr: (t) => (err += t + "\n"),
-      });
-      return { code, out, err };
-    } finally {
-      Deno.chdir(cwd);
-    }
+    // The project folder is the CLI's working folder without a process-wide chdir: test modules
+    // run concurrently in one process.
+    const code = await main(args, {
+      planner,
+      stages: mod.stages,
+      executors,
+      defaultConfig: "pipeline.yaml",
+      stdout,
+      stderr: (t) => (err += t + "\n"),
+      cwd: this.dir,
+    });
+    return { code, out, err };
   }
 
   /** The command that runs the CLI as a real subprocess. */
