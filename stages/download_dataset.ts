@@ -50,6 +50,8 @@ export const downloadDatasetParams = z.strictObject({
   labels: z.enum(["genre15", "coarse4"]).default("genre15"),
   /** brown-same-doc: negatives from another document of the same genre, or of any genre. */
   negatives: z.enum(["same-genre", "any-document"]).default("same-genre"),
+  /** brown-genre: consecutive sentences of one document per example (absent: one). */
+  passage: z.number().int().min(2).max(20).optional(),
 });
 
 /** Parsed parameters of `download-dataset`. */
@@ -110,6 +112,7 @@ export const stage = defineStage({
       }
       const { src, labelNames, source } = await readEmbeddedSource(p.task, spec, {
         labels: p.labels,
+        ...(p.passage !== undefined ? { passage: p.passage } : {}),
       });
       prepared = finishTask(p.task, src, labelNames, spec, policy, source, p.negatives);
     }

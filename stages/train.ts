@@ -34,7 +34,7 @@ const outputs = (p: { keepWeights?: true }) =>
 const resources = (p: { threads: number }) => ({ cpus: p.threads });
 const label = (p: TrainParams) =>
   `model=${p.model},task=${p.task},method=${p.method}${sizeLabel(p.method, sizeOf(p))},` +
-  `lr=${p.lr},seed=${p.seed}`;
+  `lr=${p.lr},seed=${p.seed}${p.keepWeights ? ",keepWeights=true" : ""}`;
 
 /** One train kind: every kind shares inputs, outputs, resources, label, estimate and runner. */
 function trainStage<S extends z.ZodType<TrainParams>>(

@@ -148,6 +148,8 @@ export interface EmbeddedOptions {
    * the same genre (`same-genre`: topic cues cancel out, the harder task) or any other document.
    */
   negatives?: PairNegatives;
+  /** `brown-genre`: this many consecutive sentences of one document per example (default 1). */
+  passage?: number;
 }
 
 /** Where the negatives of `brown-same-doc` come from. */
@@ -175,14 +177,21 @@ export async function readEmbeddedSource(
     const coarse = task === "brown-genre" && o.labels === "coarse4";
     const names = coarse ? BROWN_COARSE_NAMES : [...BROWN_GENRES];
     const train: Row[] = [];
+    const k = task === "brown-genre" ? o.passage ?? 1 : 1;
     for (const d of docs) {
       const label = names.indexOf(coarse ? BROWN_COARSE[d.genre] : d.genre);
-      for (const s of d.sentences) train.push({ text_a: s, label, group: d.id });
+      for (let i = 0; i + k <= d.sentences.length; i += k) {
+        train.push({ text_a: d.sentences.slice(i, i + k).join(" "), label, group: d.id });
+      }
     }
     return {
       src: { train, trainFrom: ["all"] },
       labelNames: names,
-      source: { ...source, labels: coarse ? "coarse4" : "genre15" },
+      source: {
+        ...source,
+        labels: coarse ? "coarse4" : "genre15",
+        ...(k > 1 ? { passage: k } : {}),
+      },
     };
   }
   throw new Error(`no embedded source for task ${JSON.stringify(task)}`);

@@ -134,6 +134,8 @@ export const taskSchema = z.strictObject({
   labels: z.enum(["genre15", "coarse4"]).optional(),
   /** brown-same-doc: negatives from the same genre (harder) or any other document. */
   negatives: z.enum(["same-genre", "any-document"]).optional(),
+  /** brown-genre: consecutive sentences of one document per example (default one). */
+  passage: z.number().int().min(2).max(20).optional(),
   /** A reference full fine-tuning score: used as the baseline instead of measuring one. */
   reference_baseline: z.number().gt(0).max(1).optional(),
   /** Where the reference baseline comes from (printed in the report). */

@@ -128,6 +128,7 @@ export class IdimPlan {
         seed: this.exp.data_seed,
         labels: t.labels,
         negatives: t.negatives,
+        passage: t.passage,
       }),
     };
   }

@@ -508,6 +508,14 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
     duplicates(exp.pretraining_effect.tasks, ["pretraining_effect", "tasks"], out);
     duplicates(exp.pretraining_effect.methods, ["pretraining_effect", "methods"], out);
   }
+  for (const [name, t] of Object.entries(exp.tasks)) {
+    if (t.passage !== undefined && (t.dataset ?? name) !== "brown-genre") {
+      out.push({
+        path: ["tasks", name, "passage"],
+        message: `applies to brown-genre only, got a ${t.dataset ?? name} task`,
+      });
+    }
+  }
   for (const [name, spec] of Object.entries(exp.models)) {
     if (!MODEL_NAME.test(name)) {
       out.push({

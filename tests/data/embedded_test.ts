@@ -120,6 +120,23 @@ Deno.test("brown-genre: splits hold out whole documents, all 57,340 sentences ke
   assert.deepEqual(coarse.labelNames, ["press", "general_prose", "learned", "fiction"]);
 });
 
+Deno.test("brown-genre passages: k consecutive sentences of one document per example", async () => {
+  const docs = await loadBrown();
+  const spec = taskSpec("brown-genre") as EmbeddedTaskSpec;
+  const k = 4;
+  const { src, source } = await readEmbeddedSource("brown-genre", spec, { passage: k });
+  const expected = docs.reduce((n, d) => n + Math.floor(d.sentences.length / k), 0);
+  assert.equal(src.train.length, expected);
+  assert.equal(source.passage, k);
+  const first = docs[0];
+  assert.equal(src.train[0].text_a, first.sentences.slice(0, k).join(" "));
+  assert.equal(src.train[0].group, first.id);
+  // Without the option, one sentence per example (the default's rows and keys are unchanged).
+  const plain = await readEmbeddedSource("brown-genre", spec, {});
+  assert.equal(plain.src.train.length, 57340);
+  assert.equal("passage" in plain.source, false);
+});
+
 Deno.test("brown-same-doc: balanced pairs, positives from one document, splits document-disjoint", async () => {
   const t = await prepare("brown-same-doc");
   assert.deepEqual(t.meta.labelNames, ["different_document", "same_document"]);
