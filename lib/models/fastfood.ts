@@ -123,7 +123,9 @@ export class FastfoodFile implements FastfoodStore {
         at[k] = advance(specs, k, at[k], part);
       });
       specs.forEach((s, k) => {
-        if (at[k] !== lengthOf(s)) throw new Error(`fastfood store: constant ${s.name} underfilled`);
+        if (at[k] !== lengthOf(s)) {
+          throw new Error(`fastfood store: constant ${s.name} underfilled`);
+        }
       });
     }
     return specs.map((s) => {

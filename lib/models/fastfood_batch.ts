@@ -158,7 +158,9 @@ function projectChunk(
   const backward = (gys: readonly (Tensor | undefined)[]): Tensor => {
     const rows = Ds.map((D, t) => {
       const gy = gys[t];
-      return gy ? padRow(g, reshape(gy, [1, D]), L) : padRow(g, g.constant(0, "float32", [1, 1]), L);
+      return gy
+        ? padRow(g, reshape(gy, [1, D]), L)
+        : padRow(g, g.constant(0, "float32", [1, 1]), L);
     });
     const u = mul(rows.length === 1 ? rows[0] : concat(rows, 0), S);
     const v = mul(wht(u), G);
