@@ -5,7 +5,7 @@
  * `maxGroupElements` = T·L elements, which bounds the transient memory); each chunk of T tensors
  * runs as one batched transform of a [T, L] tensor:
  *
- *   X = pad_n(z ⊙ B[T, d]) → wht → GatherElements(·, Π mod n [T, L], axis 1) → ⊙ G → wht → ⊙ s[T, 1]
+ *   X = pad_n(z ⊙ B[T, d]) → wht → GatherElements(flat X, t·n + Π_t mod n) → ⊙ G → wht → ⊙ s[T, 1]
  *
  * and tensor t is row t's first D_t entries. Every element sees the same ops in the same order as
  * in `fastfoodProject` (the MatMul blocks of `wht` reduce each row alone), so the values are those
@@ -14,11 +14,13 @@
  *
  * The backward is explicit (a `customGrad`; autodiff of the row slices would pad each tensor's
  * gradient to [T, L]): the gradient rows are padded to L and concatenated, then ⊙ s → wht → ⊙ G →
- * ScatterElements-add into [T, n] → wht → the first d columns ⊙ B, summed over the rows. Only the
+ * ScatterElements-add into [T·n] → wht → the first d columns ⊙ B, summed over the rows. Only the
  * final sum over tensors differs in order from the per-tensor graphs (their gradients meet in
  * autodiff's fan-out sum).
  *
- * Π mod n and G of a chunk are one [T, L] constant each, written part by part into the store.
+ * Π mod n (offset by t·n in row t, so the gather and its scatter run on flat 1-D tensors: ORT's
+ * ScatterElements along axis 1 of [T, L] was ~10× slower than the 1-D kernel) and G of a chunk are
+ * one [T·L] / [T, L] constant each, written part by part into the store.
  *
  * @module
  */
@@ -128,14 +130,16 @@ function projectChunk(
   const n = nextPow2(d);
   const T = members.length;
   const [perm, G] = store.constants(g, [
-    { name: `${name}/perm_mod_n`, dtype: "int32", shape: [T, L] },
+    { name: `${name}/perm_mod_n`, dtype: "int32", shape: [T * L] },
     { name: `${name}/G`, dtype: "float32", shape: [T, L] },
   ], (write) => {
-    for (const m of members) {
+    members.forEach((m, t) => {
       const big = m.plan().big();
-      write(0, big.permModN);
+      const flat = new Int32Array(L); // row t gathers from slots t·n … t·n + n − 1
+      for (let i = 0; i < L; i++) flat[i] = big.permModN[i] + t * n;
+      write(0, flat);
       write(1, big.G);
-    }
+    });
   });
   const plans = members.map((m) => m.plan());
   const Bs = new Float32Array(T * d);
@@ -151,7 +155,8 @@ function projectChunk(
   const forward = (zz: Tensor): Tensor[] => {
     let x = mul(reshape(zz, [1, d]), B);
     if (n > d) x = pad(x, g.ints([0, 0, 0, n - d]), [T, n]);
-    const x5 = wht(mul(gatherElements(wht(x), perm, 1), G));
+    const x3 = reshape(gatherElements(reshape(wht(x), [T * n]), perm, 0), [T, L]);
+    const x5 = wht(mul(x3, G));
     const y = mul(x5, S);
     return Ds.map((D, t) => reshape(slice(y, [t, 0], [t + 1, D]), [D]));
   };
@@ -164,7 +169,8 @@ function projectChunk(
     });
     const u = mul(rows.length === 1 ? rows[0] : concat(rows, 0), S);
     const v = mul(wht(u), G);
-    const w = wht(scatterElementsAdd(expand(g.scalar(0), [T, n]), perm, v, 1));
+    const zeros = expand(g.scalar(0), [T * n]);
+    const w = wht(reshape(scatterElementsAdd(zeros, perm, reshape(v, [T * L]), 0), [T, n]));
     return reduceSum(mul(n > d ? slice(w, [0, 0], [T, d]) : w, B), [0]);
   };
   return customGrad(

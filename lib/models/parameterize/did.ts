@@ -2,7 +2,7 @@
  * DID (Li et al. 2018; Aghajanyan et al. 2020): θ = θ0 + P z, z ∈ R^d initialised to 0, with P a
  * Fastfood projection. Every tensor the graph reads is moved (embeddings, LayerNorm, biases, the
  * head). Per-tensor projections (default: tensor i uses Fastfood stream i, all sharing z; run
- * batched by padded length, `fastfood_batch.ts`) or one global projection over all tensors
+ * batched by padded length, `fastfood_batch.ts`, when `FASTFOOD_BATCHED`) or one global projection over all tensors
  * concatenated in `specs` order (stream 0), sliced per tensor.
  *
  * SAID reuses this with per-tensor (or per-layer) scales: θ_i = θ0_i + λ_k(i) (P z)_i.
@@ -16,6 +16,14 @@ import { fastfoodProjectBatch } from "../fastfood_batch.ts";
 import { add, mul, reshape, slice } from "../ops.ts";
 import { numel } from "../params.ts";
 import { frozen, inputOf, type ModelContext, type Parameterization } from "./common.ts";
+
+/**
+ * Whether per-tensor projections run batched (`fastfood_batch.ts`). Off: on CPU the batched graph
+ * measured slower (ORT's ScatterElements-add is superlinear in size: 2^24 elements take ~1.1 s
+ * where 16 × 2^20 take ~0.05–0.25 s), so the per-tensor chain stays the default until the
+ * transpose of the gather is split or replaced.
+ */
+export const FASTFOOD_BATCHED = false;
 
 /** Options of DID. */
 export interface DidOptions {
@@ -69,7 +77,7 @@ export function projectedSource(
         globalPz ??= fastfoodProject(z, plan("global", total, 0), "fastfood/global", store);
         const off = offsets.get(name)!;
         pz = slice(globalPz, [off], [off + D]);
-      } else {
+      } else if (FASTFOOD_BATCHED) {
         batched ??= fastfoodProjectBatch(
           z,
           m.specs.map((s, k) => {
@@ -80,6 +88,8 @@ export function projectedSource(
           { store },
         );
         pz = batched[i];
+      } else {
+        pz = fastfoodProject(z, plan(name, D, i), `fastfood/${name}`, store);
       }
       const lam = scaleOf(name, i);
       if (lam) pz = mul(pz, lam);
