@@ -1,8 +1,8 @@
 /**
  * Benchmark: a randomly initialised model of roberta-large's shape (355M parameters, generated
  * locally into a temp dir as the shared weights file), exported and trained for a few steps by
- * DID (d = 1000) and by LoRA (r = 8). Records init time, export time, session-creation time,
- * wall time per step, and peak memory (VmHWM and RssAnon from /proc/self/status), prints a table
+ * DID (d = 1000) and by LoRA (r = 8). Records init time, export time, the training graph's node
+ * count, session-creation time, wall time per step, and peak memory (VmHWM and RssAnon from /proc/self/status), prints a table
  * and writes `bench/results/models.json`.
  *
  * Each method runs in its own child process (so its peak memory is its own), with the glibc
@@ -20,6 +20,7 @@ import { exportGraphs, readInitState } from "../lib/models/export.ts";
 import { initWeights } from "../lib/models/init.ts";
 import { TrainSession } from "../lib/onnx/session.ts";
 import type { TrainSpec } from "../lib/onnx/train.ts";
+import { countNodes } from "./onnx_nodes.ts";
 
 interface Row {
   method: string;
@@ -28,6 +29,7 @@ interface Row {
   seq: number;
   trainable: number;
   exportSeconds: number;
+  trainNodes: number;
   sessionSeconds: number;
   stepSeconds: number[];
   meanStepSeconds: number;
@@ -66,6 +68,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       modelName: "roberta-large-shaped",
     });
     const exportSeconds = (performance.now() - t) / 1000;
+    const trainNodes = countNodes(join(out, "train.onnx"));
     t = performance.now();
     const spec = JSON.parse(Deno.readTextFileSync(join(out, "train.onnx.json"))) as TrainSpec;
     const sess = await TrainSession.create(join(out, "train.onnx"), spec, readInitState(out), {
@@ -93,6 +96,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       seq,
       trainable: meta.trainableCount,
       exportSeconds,
+      trainNodes,
       sessionSeconds,
       stepSeconds,
       meanStepSeconds: stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length,
@@ -145,12 +149,12 @@ export async function main(): Promise<void> {
     }
     console.log(`roberta-large-shaped random model: ${initSeconds.toFixed(1)} s to generate`);
     console.log(
-      "| method | size | batch×seq | trainable | export s | session s | step s (mean) | VmHWM MiB | RssAnon MiB | estimate MiB |",
+      "| method | size | batch×seq | trainable | nodes | export s | session s | step s (mean) | VmHWM MiB | RssAnon MiB | estimate MiB |",
     );
-    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    console.log("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
       console.log(
-        `| ${r.method} | ${r.size} | ${r.batch}×${r.seq} | ${r.trainable} | ${
+        `| ${r.method} | ${r.size} | ${r.batch}×${r.seq} | ${r.trainable} | ${r.trainNodes} | ${
           r.exportSeconds.toFixed(1)
         } | ` +
           `${r.sessionSeconds.toFixed(1)} | ${

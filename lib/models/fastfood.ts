@@ -25,6 +25,37 @@ export interface FastfoodStore {
    * store does not hold `name` yet, so large constants are generated once per export.
    */
   constant(g: Graph, name: string, data: () => Float32Array | Int32Array): Tensor;
+  /**
+   * Several 1-D constants written part by part: `fill(write)` is called only when the store does
+   * not hold them yet, and calls `write(k, part)` with consecutive parts of constant k (each
+   * constant's parts in order, constants interleaved freely), so no constant is ever whole in
+   * memory. Returns one tensor per constant.
+   */
+  constants(
+    g: Graph,
+    specs: readonly ConstantSpec[],
+    fill: (write: (k: number, part: Float32Array | Int32Array) => void) => void,
+  ): Tensor[];
+}
+
+/** A constant of a store, by name, dtype and shape (filled in row-major order). */
+export interface ConstantSpec {
+  name: string;
+  dtype: "float32" | "int32";
+  shape: readonly number[];
+}
+
+/** The number of elements of a constant. */
+function lengthOf(s: ConstantSpec): number {
+  return s.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Checks that `part` fits constant `k` at `at` and returns the new fill position. */
+function advance(specs: readonly ConstantSpec[], k: number, at: number, part: ArrayLike<number>) {
+  if (at + part.length > lengthOf(specs[k])) {
+    throw new Error(`fastfood store: constant ${specs[k].name} overfilled`);
+  }
+  return at + part.length;
 }
 
 /** Embeds every constant in the model (fine for small models and tests). */
@@ -32,6 +63,17 @@ export const embeddedStore: FastfoodStore = {
   constant(g, name, data) {
     const d = data();
     return g.initializer(name, d instanceof Float32Array ? "float32" : "int32", [d.length], d);
+  },
+  constants(g, specs, fill) {
+    const arrays = specs.map((s) =>
+      s.dtype === "float32" ? new Float32Array(lengthOf(s)) : new Int32Array(lengthOf(s))
+    );
+    const at = specs.map(() => 0);
+    fill((k, part) => {
+      arrays[k].set(part, at[k]);
+      at[k] = advance(specs, k, at[k], part);
+    });
+    return specs.map((s, k) => g.initializer(s.name, s.dtype, s.shape, arrays[k]));
   },
 };
 
@@ -61,10 +103,46 @@ export class FastfoodFile implements FastfoodStore {
     return g.external(name, hit.dtype, [hit.n], hit.ref);
   }
 
+  constants(
+    g: Graph,
+    specs: readonly ConstantSpec[],
+    fill: (write: (k: number, part: Float32Array | Int32Array) => void) => void,
+  ): Tensor[] {
+    if (!specs.every((s) => this.#refs.has(s.name))) {
+      const starts = specs.map((s) => {
+        this.#pos += (64 - (this.#pos % 64)) % 64;
+        const ref = { location: this.location, offset: this.#pos, length: lengthOf(s) * 4 };
+        this.#refs.set(s.name, { ref, dtype: s.dtype, n: lengthOf(s) });
+        this.#pos += ref.length;
+        return ref.offset;
+      });
+      const at = specs.map(() => 0);
+      fill((k, part) => {
+        const b = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+        this.#writeAt(b, starts[k] + at[k] * 4);
+        at[k] = advance(specs, k, at[k], part);
+      });
+      specs.forEach((s, k) => {
+        if (at[k] !== lengthOf(s)) {
+          throw new Error(`fastfood store: constant ${s.name} underfilled`);
+        }
+      });
+    }
+    return specs.map((s) => {
+      const hit = this.#refs.get(s.name)!;
+      if (hit.n !== lengthOf(s)) throw new Error(`fastfood store: ${s.name} stored with ${hit.n}`);
+      return g.external(s.name, hit.dtype, s.shape, hit.ref);
+    });
+  }
+
   #write(b: Uint8Array): void {
-    let off = 0;
-    while (off < b.length) off += writeSync(this.#fd, b, off, b.length - off, this.#pos + off);
+    this.#writeAt(b, this.#pos);
     this.#pos += b.length;
+  }
+
+  #writeAt(b: Uint8Array, pos: number): void {
+    let off = 0;
+    while (off < b.length) off += writeSync(this.#fd, b, off, b.length - off, pos + off);
   }
 
   /** Bytes written so far. */

@@ -1,8 +1,9 @@
 /**
  * DID (Li et al. 2018; Aghajanyan et al. 2020): θ = θ0 + P z, z ∈ R^d initialised to 0, with P a
  * Fastfood projection. Every tensor the graph reads is moved (embeddings, LayerNorm, biases, the
- * head). Per-tensor projections (default: tensor i uses Fastfood stream i, all sharing z) or one
- * global projection over all tensors concatenated in `specs` order (stream 0), sliced per tensor.
+ * head). Per-tensor projections (default: tensor i uses Fastfood stream i, all sharing z; run
+ * batched by padded length, `fastfood_batch.ts`, when `FASTFOOD_BATCHED`) or one global projection over all tensors
+ * concatenated in `specs` order (stream 0), sliced per tensor.
  *
  * SAID reuses this with per-tensor (or per-layer) scales: θ_i = θ0_i + λ_k(i) (P z)_i.
  *
@@ -11,9 +12,18 @@
 import type { Tensor } from "../../onnx/graph.ts";
 import type { ParamSource } from "../encoder.ts";
 import { embeddedStore, type FastfoodPlan, fastfoodProject, seededPlan } from "../fastfood.ts";
+import { fastfoodProjectBatch } from "../fastfood_batch.ts";
 import { add, mul, reshape, slice } from "../ops.ts";
 import { numel } from "../params.ts";
 import { frozen, inputOf, type ModelContext, type Parameterization } from "./common.ts";
+
+/**
+ * Whether per-tensor projections run batched (`fastfood_batch.ts`). Off: on CPU the batched graph
+ * measured slower (ORT's ScatterElements-add is superlinear in size: 2^24 elements take ~1.1 s
+ * where 16 × 2^20 take ~0.05–0.25 s), so the per-tensor chain stays the default until the
+ * transpose of the gather is split or replaced.
+ */
+export const FASTFOOD_BATCHED = false;
 
 /** Options of DID. */
 export interface DidOptions {
@@ -42,6 +52,7 @@ export function projectedSource(
   const store = m.store ?? embeddedStore;
   const cache = new Map<string, Tensor>();
   let globalPz: Tensor | undefined;
+  let batched: Tensor[] | undefined;
   const offsets = new Map<string, number>();
   let total = 0;
   for (const s of m.specs) {
@@ -66,6 +77,17 @@ export function projectedSource(
         globalPz ??= fastfoodProject(z, plan("global", total, 0), "fastfood/global", store);
         const off = offsets.get(name)!;
         pz = slice(globalPz, [off], [off + D]);
+      } else if (FASTFOOD_BATCHED) {
+        batched ??= fastfoodProjectBatch(
+          z,
+          m.specs.map((s, k) => {
+            const Dk = numel(s.shape);
+            return { D: Dk, plan: () => plan(s.name, Dk, k) };
+          }),
+          "fastfood",
+          { store },
+        );
+        pz = batched[i];
       } else {
         pz = fastfoodProject(z, plan(name, D, i), `fastfood/${name}`, store);
       }
