@@ -21,7 +21,6 @@ import {
   sumAll,
   where,
 } from "./ops/elementwise.ts";
-import { reduceSum } from "./ops/reduce.ts";
 
 /** Optimizer configuration. Numbers here are defaults; lr and the schedule are graph inputs. */
 export interface OptimizerConfig {
@@ -78,11 +77,27 @@ function staticShape(p: Tensor): number[] {
   return p.shape as number[];
 }
 
+/** Σ t² over every element (one ReduceSumSquare pass; no gradient). */
+function sumOfSquares(t: Tensor): Tensor {
+  const [y] = t.graph.node({
+    op: "ReduceSumSquare",
+    inputs: [t],
+    outputs: [{ dtype: t.dtype, shape: [] }],
+    attrs: { keepdims: 0 },
+    noGradReason: "the optimizer's norm carries no gradient",
+  });
+  return y;
+}
+
 /** Global L2 norm of a list of tensors (float32 scalar). */
 export function globalNorm(ts: readonly Tensor[]): Tensor {
-  const sq = ts.map((t) => reduceSum(mul(t, t)));
-  const s = sq.map((x) => cast(x, "float32"));
+  const s = ts.map((t) => cast(sumOfSquares(t), "float32"));
   return sqrt(s.length === 1 ? s[0] : sumAll(s));
+}
+
+/** The factor torch's clip_grad_norm_ scales gradients by: min(maxNorm / (norm + 1e−6), 1). */
+export function clipCoefficient(norm: Tensor, maxNorm: number): Tensor {
+  return min(div(maxNorm, add(norm, 1e-6)), 1);
 }
 
 /** Scale `grads` so their global norm is at most `maxNorm` (as torch's clip_grad_norm_). */
@@ -91,7 +106,7 @@ export function clipByGlobalNorm(
   maxNorm: number,
   norm: Tensor = globalNorm(grads),
 ): Tensor[] {
-  const coef = min(div(maxNorm, add(norm, 1e-6)), 1);
+  const coef = clipCoefficient(norm, maxNorm);
   return grads.map((g) => mul(g, cast(coef, g.dtype)));
 }
 
@@ -106,6 +121,13 @@ export function linearSchedule(step: Tensor, warmup: Tensor, total: Tensor): Ten
 /**
  * Append the optimizer update of `params` (graph inputs) given their `grads`.
  * State inputs are named `<param>.m`, `<param>.v` (Adam) or `<param>.mom` (SGD).
+ *
+ * Adam/AdamW pass over each tensor as few times as the ONNX op set allows (13 elementwise ops
+ * and one ReduceSumSquare per tensor): per-step scalars (bias corrections, clip coefficient,
+ * learning rate) are folded into the scalar operands —
+ *   m' = b1·m + ((1 − b1)·coef)·g,   v' = b2·v + ((1 − b2)·coef²)·g²,
+ *   p' = decay·p − (lr·√bc2 / bc1) · m' / (√v' + eps·√bc2)
+ * which is torch's update (p −= lr/bc1 · m' / (√v'/√bc2 + eps)) up to float rounding.
  */
 export function applyOptimizer(
   g: Graph,
@@ -126,7 +148,7 @@ export function applyOptimizer(
     lr = mul(lr, linearSchedule(step, w, t));
   }
   const norm = globalNorm(grads);
-  const gs = cfg.clipNorm !== undefined ? clipByGlobalNorm(grads, cfg.clipNorm, norm) : [...grads];
+  const coef = cfg.clipNorm !== undefined ? clipCoefficient(norm, cfg.clipNorm) : undefined;
   const state: OptimizerResult["state"] = [];
   const slot = (p: Tensor, suffix: string, init = 0) => {
     const input = g.input(`${p.name}.${suffix}`, p.dtype, staticShape(p) as Shape);
@@ -136,21 +158,28 @@ export function applyOptimizer(
   const updated: Tensor[] = [];
   if (cfg.type === "adam" || cfg.type === "adamw") {
     const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = cfg.eps ?? 1e-8;
-    // Scalars shared by all params: a = lr / (1 − b1^t), c = 1 / sqrt(1 − b2^t).
+    // Scalars shared by all params.
     const bc1 = sub(1, pow(g.scalar(b1), step));
-    const bc2 = sub(1, pow(g.scalar(b2), step));
-    const a32 = div(lr, bc1);
-    const c32 = div(1, sqrt(bc2));
+    const rbc2 = sqrt(sub(1, pow(g.scalar(b2), step)));
+    const stepSize32 = div(mul(lr, rbc2), bc1);
+    const epsHat32 = mul(rbc2, eps);
     const decay32 = sub(1, mul(lr, wd));
+    // Adam's L2 term joins the gradient before the moments, so the clip factor cannot be
+    // folded into their coefficients there.
+    const foldClip = coef !== undefined && !(cfg.type === "adam" && wd);
+    const k1_32 = foldClip ? mul(coef, 1 - b1) : g.scalar(1 - b1);
+    const k2_32 = foldClip ? mul(mul(coef, coef), 1 - b2) : g.scalar(1 - b2);
     params.forEach((p, i) => {
       const dt = p.dtype;
-      const [a, c, decay] = [a32, c32, decay32].map((s) => cast(s, dt));
-      let gr = gs[i];
+      const [stepSize, epsHat, decay, k1, k2] = [stepSize32, epsHat32, decay32, k1_32, k2_32]
+        .map((x) => cast(x, dt));
+      let gr = grads[i];
+      if (coef !== undefined && !foldClip) gr = mul(gr, cast(coef, dt));
       if (cfg.type === "adam" && wd) gr = add(gr, mul(p, wd));
       const m = slot(p, "m"), v = slot(p, "v");
-      const m2 = add(mul(m.input, b1), mul(gr, 1 - b1));
-      const v2 = add(mul(v.input, b2), mul(mul(gr, gr), 1 - b2));
-      const upd = div(mul(m2, a), add(mul(sqrt(v2), c), eps));
+      const m2 = add(mul(m.input, b1), mul(gr, k1));
+      const v2 = add(mul(v.input, b2), mul(mul(gr, gr), k2));
+      const upd = mul(div(m2, add(sqrt(v2), epsHat)), stepSize);
       const base = cfg.type === "adamw" && wd ? mul(p, decay) : p;
       updated.push(sub(base, upd));
       state.push({ ...m, output: m2 }, { ...v, output: v2 });
@@ -158,7 +187,7 @@ export function applyOptimizer(
   } else if (cfg.type === "sgd") {
     const mu = cfg.momentum ?? 0;
     params.forEach((p, i) => {
-      let gr = gs[i];
+      let gr = coef !== undefined ? mul(grads[i], cast(coef, p.dtype)) : grads[i];
       if (wd) gr = add(gr, mul(p, wd));
       let d = gr;
       if (mu) {
