@@ -353,10 +353,12 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
     rows,
     wht,
   };
-  console.log(`ORT MatMul peak GFLOP/s by threads: ${
-    [...peakByThreads].map(([t, p]) => `${t}: ${Math.max(...p.map((x) => x.gflops)).toFixed(1)}`)
-      .join(", ")
-  }; torch ${result.torch}`);
+  console.log(
+    `ORT MatMul peak GFLOP/s by threads: ${
+      [...peakByThreads].map(([t, p]) => `${t}: ${Math.max(...p.map((x) => x.gflops)).toFixed(1)}`)
+        .join(", ")
+    }; torch ${result.torch}`,
+  );
   console.log(
     "row          thr  params   idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  torch (% peak)  (medians)",
   );
