@@ -128,7 +128,9 @@ export function linearSchedule(step: Tensor, warmup: Tensor, total: Tensor): Ten
  * learning rate) are folded into the scalar operands —
  *   m' = b1·m + ((1 − b1)·coef)·g,   v' = b2·v + ((1 − b2)·coef²)·g²,
  *   p' = decay·p − (lr·√bc2 / bc1) · m' / (√v' + eps·√bc2)
- * which is torch's update (p −= lr/bc1 · m' / (√v'/√bc2 + eps)) up to float rounding.
+ * which is torch's update (p −= lr/bc1 · m' / (√v'/√bc2 + eps)) up to float rounding. Rank-1
+ * parameters (biases, LayerNorm) are concatenated into one vector per dtype and updated at once
+ * (their moments Split back per tensor), so the state keeps its per-tensor names and shapes.
  */
 export function applyOptimizer(
   g: Graph,
@@ -162,7 +164,7 @@ export function applyOptimizer(
   };
   const wd = cfg.weightDecay ?? 0;
   const updated: Tensor[] = [];
-  if (cfg.type === "adam" || cfg.type === "adamw") {
+  if (adam) {
     const b1 = cfg.beta1 ?? 0.9, b2 = cfg.beta2 ?? 0.999, eps = cfg.eps ?? 1e-8;
     // Scalars shared by all params.
     const bc1 = sub(1, pow(g.scalar(b1), step));
