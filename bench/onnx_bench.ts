@@ -1,11 +1,15 @@
 /**
- * Step time of BERT-style encoder classifiers (2 and 4 layers; batch 32, sequence 64, hidden
- * 256, 4 heads, intermediate 1024) trained by idim's compiled ONNX graph (forward + backward +
- * AdamW in one session.run) and by PyTorch (Debian python3-torch, same architecture, same
- * thread count), measured side by side in one run. Also: achieved GFLOP/s against a MatMul peak
- * measured in the same run, and the Walsh–Hadamard transform at L = 2^20.
+ * Step time of BERT-style encoder classifiers trained by idim's compiled ONNX graph (forward +
+ * backward + AdamW in one session.run) and by PyTorch 2.13 (the CPU wheel, MKL + oneDNN, in a
+ * venv `bench/torch/venv.ts` creates; same architecture, same thread count), measured side by
+ * side in one run. Shapes: 2 and 4 layers at batch 32, sequence 64, hidden 256, 4 heads,
+ * intermediate 1024 (all threads), and the embedded default's model (vocab 4,096, hidden 64,
+ * 2 heads, intermediate 256, 2 layers, batch 32 × 64, 1 thread). Also: achieved GFLOP/s
+ * against a MatMul peak measured in the same run, ORT's per-op-type profile of idim's step
+ * (a separate profiled session), and the Walsh–Hadamard transform at L = 2^20.
  *
  *   deno run -A bench/onnx_bench.ts [--threads N] [--steps N] [--rounds N] [--no-torch]
+ *     [--no-profile] [--only NAME]
  *
  * idim and torch run in alternating rounds (steps per round each) so both see the same load;
  * medians and minimums of all step times are reported.
@@ -25,6 +29,8 @@ import {
   smallBertConfig,
 } from "../lib/models/classifier_graph.ts";
 import type { EncoderConfig } from "../lib/models/config.ts";
+import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/profile.ts";
+import { torchEnv, torchPython } from "./torch/venv.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
@@ -62,6 +68,33 @@ function config(layers: number): BenchConfig {
   };
 }
 
+/** The pipeline's default model (pipeline.yaml tiny-bert) under full fine-tuning. */
+const DEFAULT_SHAPE: BenchConfig = {
+  vocab: 4096,
+  hidden: 64,
+  heads: 2,
+  intermediate: 256,
+  layers: 2,
+  maxPos: 64,
+  classes: 2,
+  eps: 1e-12,
+  batch: 32,
+  seq: 64,
+};
+
+/** One bench row: a shape and its thread count (undefined: all threads). */
+interface RowSpec {
+  name: string;
+  config: BenchConfig;
+  threads?: number;
+}
+
+const ROWS: RowSpec[] = [
+  { name: "L2-H256", config: config(2) },
+  { name: "L4-H256", config: config(4) },
+  { name: "default-H64", config: DEFAULT_SHAPE, threads: 1 },
+];
+
 /** Matrix-multiply FLOPs of one training step (backward ≈ 2 × forward). */
 export function stepFlops(c: BenchConfig): number {
   const T = c.batch * c.seq, H = c.hidden;
@@ -73,7 +106,7 @@ export function stepFlops(c: BenchConfig): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Build the idim training session for `c`; returns a function timing `n` steps. */
-async function idimSession(c: BenchConfig, threads: number) {
+async function idimSession(c: BenchConfig, threads: number, profile?: string) {
   const g = new o.Graph("bench");
   const mc = modelConfig(c);
   const m = classifierGraph(g, mc, { seq: c.seq });
@@ -87,6 +120,7 @@ async function idimSession(c: BenchConfig, threads: number) {
   });
   const sess = await o.TrainSession.create(o.toModelProto(g), spec, initClassifier(mc, 1), {
     intraOpNumThreads: threads,
+    profile,
   });
   const B = c.batch, S = c.seq;
   const batch = {
@@ -110,7 +144,27 @@ async function idimSession(c: BenchConfig, threads: number) {
     return times;
   };
   const count = params.reduce((s, t) => s + (t.shape as number[]).reduce((a, b) => a * b, 1), 0);
-  return { run, release: () => sess.release(), nodes: o.liveNodes(g).length, params: count };
+  return {
+    run,
+    release: () => sess.release(),
+    endProfiling: () => sess.endProfiling(),
+    nodes: o.liveNodes(g).length,
+    params: count,
+  };
+}
+
+/** ORT's per-op-type profile of `steps` idim steps (after 3 warm-up steps) at shape `c`. */
+async function idimProfile(c: BenchConfig, threads: number, steps = 5): Promise<ProfileSummary> {
+  const dir = Deno.makeTempDirSync({ prefix: "idim-profile-" });
+  const s = await idimSession(c, threads, join(dir, "step"));
+  await s.run(3 + steps);
+  s.endProfiling();
+  await s.release();
+  const file = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith(".json"));
+  if (!file) throw new Error(`no profile written in ${dir}`);
+  const summary = summarizeProfile(join(dir, file.name), 3);
+  Deno.removeSync(dir, { recursive: true });
+  return summary;
 }
 
 async function timeGraph(
@@ -166,13 +220,21 @@ async function whtTime(bits: number, threads: number): Promise<number> {
   );
 }
 
-async function torchStep(c: BenchConfig, threads: number, warmup: number, steps: number) {
+async function torchStep(
+  python: string,
+  c: BenchConfig,
+  threads: number,
+  warmup: number,
+  steps: number,
+) {
   const script = join(ROOT, "bench/torch/bert_step.py");
   try {
-    const out = await new Deno.Command("/usr/bin/python3", {
+    const out = await new Deno.Command(python, {
       args: [script, JSON.stringify({ ...c, threads, warmup, steps, matmul: [2048, 256, 1024] })],
       stdout: "piped",
       stderr: "piped",
+      clearEnv: true,
+      env: torchEnv(),
     }).output();
     if (!out.success) {
       const err = new TextDecoder().decode(out.stderr);
@@ -187,7 +249,7 @@ async function torchStep(c: BenchConfig, threads: number, warmup: number, steps:
       matmul_gflops: number;
     };
   } catch (e) {
-    return { error: `cannot run /usr/bin/python3: ${(e as Error).message}` };
+    return { error: `cannot run ${python}: ${(e as Error).message}` };
   }
 }
 
@@ -210,38 +272,52 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
   const threads = arg("--threads", navigator.hardwareConcurrency, args);
   const steps = arg("--steps", 5, args);
   const rounds = arg("--rounds", 3, args);
+  const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
   const warmup = 3;
   const peakShapes: [number, number, number][] = [[2048, 256, 1024], [1024, 1024, 1024]];
-  const peaks = [];
-  for (const [M, K, N] of peakShapes) {
-    peaks.push({ shape: [M, K, N], gflops: await matmulPeak(threads, M, K, N) });
-  }
-  const peak = Math.max(...peaks.map((p) => p.gflops));
+  const peakByThreads = new Map<number, { shape: number[]; gflops: number }[]>();
+  const peakOf = async (t: number) => {
+    if (!peakByThreads.has(t)) {
+      const ps = [];
+      for (const [M, K, N] of peakShapes) {
+        ps.push({ shape: [M, K, N], gflops: await matmulPeak(t, M, K, N) });
+      }
+      peakByThreads.set(t, ps);
+    }
+    return Math.max(...peakByThreads.get(t)!.map((p) => p.gflops));
+  };
+  const py = args.includes("--no-torch") ? { error: "--no-torch" } : await torchPython();
   const rows = [];
-  for (const layers of [2, 4]) {
-    const c = config(layers);
+  for (const spec of ROWS.filter((r) => !only || r.name === only)) {
+    const c = spec.config;
+    const th = spec.threads ?? threads;
+    const peak = await peakOf(th);
     const flops = stepFlops(c);
-    const idim = await idimSession(c, threads);
+    const idim = await idimSession(c, th);
     await idim.run(warmup);
     // Interleave idim and torch in rounds so both see the same machine load.
     const idimTimes: number[] = [], torchTimes: number[] = [];
-    let torch: Awaited<ReturnType<typeof torchStep>> = { error: "--no-torch" };
+    let torch: Awaited<ReturnType<typeof torchStep>> = "error" in py ? py : { error: "" };
     for (let r = 0; r < rounds; r++) {
       idimTimes.push(...await idim.run(steps));
-      if (args.includes("--no-torch")) continue;
-      torch = await torchStep(c, threads, warmup, steps);
+      if (!("python" in py)) continue;
+      torch = await torchStep(py.python, c, th, warmup, steps);
       if ("step_ms" in torch) torchTimes.push(...torch.step_ms);
       else break;
     }
     await idim.release();
+    const profile = args.includes("--no-profile") ? undefined : await idimProfile(c, th);
     const idimMs = median(idimTimes);
     const torchMs = torchTimes.length ? median(torchTimes) : undefined;
     const gf = (ms: number) => flops / (ms / 1000) / 1e9;
     rows.push({
+      name: spec.name,
       config: c,
+      threads: th,
       params: idim.params,
       graph_nodes: idim.nodes,
       step_flops: flops,
+      matmul_peak_gflops: peak,
       idim_ms: idimMs,
       idim_ms_min: Math.min(...idimTimes),
       idim_ms_all: idimTimes,
@@ -251,6 +327,7 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
       torch_ms_min: torchTimes.length ? Math.min(...torchTimes) : undefined,
       torch_ms_all: torchTimes.length ? torchTimes : undefined,
       torch_gflops: torchMs ? gf(torchMs) : undefined,
+      torch_fraction_of_peak: torchMs ? gf(torchMs) / peak : undefined,
       torch_matmul_gflops: "matmul_gflops" in torch ? torch.matmul_gflops : undefined,
       torch_version: "torch" in torch ? torch.torch : undefined,
       torch_error: "error" in torch ? torch.error : undefined,
@@ -258,46 +335,57 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
       ratio_of_minimums: torchTimes.length
         ? Math.min(...idimTimes) / Math.min(...torchTimes)
         : undefined,
+      idim_profile: profile,
     });
   }
   const wht = { bits: 20, threads: 1, ms: await whtTime(20, 1) };
   const result = {
     date: new Date().toISOString(),
-    command: "deno run -A bench/onnx_bench.ts",
+    command: "deno task bench onnx",
     steps_per_round: steps,
     rounds,
     load_average: Deno.loadavg(),
     threads,
     malloc_env: { ...MALLOC_ENV, set: !!Deno.env.get("MALLOC_MMAP_THRESHOLD_") },
     onnxruntime_node: ort.env.versions.common,
-    matmul_peak_ort: peaks,
-    matmul_peak_gflops: peak,
+    torch: "error" in py ? py.error : rows.find((r) => r.torch_version)?.torch_version,
+    matmul_peak_ort: Object.fromEntries(peakByThreads),
     rows,
     wht,
   };
-  console.log(`threads ${threads}; ORT MatMul peak ${peak.toFixed(1)} GFLOP/s`);
   console.log(
-    "layers  params   idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  torch GFLOP/s  (medians)",
+    `ORT MatMul peak GFLOP/s by threads: ${
+      [...peakByThreads].map(([t, p]) => `${t}: ${Math.max(...p.map((x) => x.gflops)).toFixed(1)}`)
+        .join(", ")
+    }; torch ${result.torch}`,
+  );
+  console.log(
+    "row          thr  params   idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  torch (% peak)  (medians)",
   );
   for (const r of rows) {
     console.log(
-      `${String(r.config.layers).padStart(6)}  ${(r.params / 1e6).toFixed(2)}M  ${
+      `${r.name.padEnd(12)} ${String(r.threads).padStart(3)}  ${(r.params / 1e6).toFixed(2)}M  ${
         r.idim_ms.toFixed(1).padStart(8)
       }  ${r.torch_ms?.toFixed(1).padStart(8) ?? "     n/a"}  ${
         r.ratio_idim_over_torch?.toFixed(2).padStart(10) ?? "       n/a"
       }  ${r.idim_gflops.toFixed(1).padStart(12)} (${
         (100 * r.idim_fraction_of_peak).toFixed(0)
-      }%)  ${r.torch_gflops?.toFixed(1) ?? "n/a"}${
-        r.torch_error ? `  [${r.torch_error.trim().split("\n").pop()}]` : ""
-      }`,
+      }%)  ${r.torch_gflops?.toFixed(1) ?? "n/a"} (${
+        r.torch_fraction_of_peak ? (100 * r.torch_fraction_of_peak).toFixed(0) : "–"
+      }%)${r.torch_error ? `  [${r.torch_error.trim().split("\n").pop()}]` : ""}`,
     );
+  }
+  for (const r of rows) {
+    if (r.idim_profile) console.log(`idim profile ${r.name}: ${formatProfile(r.idim_profile)}`);
   }
   console.log(`wht L=2^20, 1 thread: ${wht.ms.toFixed(2)} ms`);
   Deno.mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  Deno.writeTextFileSync(
-    join(ROOT, "bench/results/onnx.json"),
-    JSON.stringify(result, null, 2) + "\n",
-  );
+  if (!only) {
+    Deno.writeTextFileSync(
+      join(ROOT, "bench/results/onnx.json"),
+      JSON.stringify(result, null, 2) + "\n",
+    );
+  }
   return result;
 }
 

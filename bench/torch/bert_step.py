@@ -3,7 +3,8 @@
 BERT-style encoder classifier idim compiles (lib/models/classifier_graph.ts; idim's also adds
 its single token-type embedding row, a negligible add), and a MatMul peak.
 
-Usage: /usr/bin/python3 bench/torch/bert_step.py '<json config>'
+Usage: .whl/torch213/bin/python bench/torch/bert_step.py '<json config>'
+(the PyTorch 2.13.0+cpu venv bench/torch/venv.ts creates; any python with torch works).
 Prints one JSON line: {"torch": version, "threads": n, "step_ms": [...], "matmul": {...}}.
 """
 import json

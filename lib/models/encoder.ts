@@ -27,6 +27,7 @@ import {
   gather,
   gelu,
   layerNorm,
+  linearOp,
   matmul,
   mul,
   not,
@@ -73,7 +74,7 @@ export interface EncoderOutputs {
 export function linear(src: ParamSource, prefix: string, x: Tensor): Tensor {
   const o = src.linear?.(prefix, x);
   if (o) return o;
-  return add(matmul(x, src.weight(`${prefix}.weight`)), src.weight(`${prefix}.bias`));
+  return linearOp(x, src.weight(`${prefix}.weight`), src.weight(`${prefix}.bias`));
 }
 
 /** LayerNorm over the last axis with the parameters `prefix.weight` / `prefix.bias`. */

@@ -19,7 +19,7 @@ import {
   sub,
   tanh,
 } from "../onnx/ops/elementwise.ts";
-import { matmul } from "../onnx/ops/matmul.ts";
+import { linear as linearOp, matmul } from "../onnx/ops/matmul.ts";
 import {
   dropout as onnxDropout,
   gelu as onnxGelu,
@@ -54,6 +54,7 @@ export {
   gather,
   gatherElements,
   gatherElementsRows,
+  linearOp,
   matmul,
   mul,
   not,

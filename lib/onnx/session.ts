@@ -39,6 +39,11 @@ export interface SessionOptions {
    * through a small Identity session on the same EP.
    */
   stateOnDevice?: boolean;
+  /**
+   * Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; the file is
+   * written by `endProfiling()` (see `summarizeProfile` in profile.ts).
+   */
+  profile?: string;
 }
 
 /** Translate {@link SessionOptions} to ORT's. */
@@ -53,6 +58,10 @@ export function ortOptions(o: SessionOptions = {}): ort.InferenceSession.Session
   }
   if (o.disablePrepacking) {
     opts.extra = { session: { disable_prepacking: "1" } };
+  }
+  if (o.profile) {
+    opts.enableProfiling = true;
+    opts.profileFilePrefix = o.profile;
   }
   return opts;
 }
@@ -278,6 +287,11 @@ export class TrainSession {
     for (const [k, v] of Object.entries(st.hyper)) this.setHyper(k, v);
     this.#stepCount = st.step;
     this.#onDevice = false;
+  }
+
+  /** Stop profiling (sessions created with `profile`) and write the trace file. */
+  endProfiling(): void {
+    this.#session.endProfiling();
   }
 
   /** Release the ORT session (and the GPU buffers of the carried state). */

@@ -45,9 +45,13 @@ const cases: [string, F, CheckInput[], ("float64" | "float32")?][] = [
   ["Gemm transA transB", (a, b) => o.gemm(a, b, true, true), [{ shape: [4, 3] }, {
     shape: [2, 4],
   }]],
-  ["linear (MatMul + Add)", (x, w, b) => o.linear(x, w, b), [{ shape: [2, 3, 4] }, {
+  ["Gemm transA with bias", (a, b, c) => o.gemm(a, b, true, false, c), [{ shape: [4, 3] }, {
+    shape: [4, 2],
+  }, { shape: [2] }]],
+  ["linear (one Gemm with bias over rows)", (x, w, b) => o.linear(x, w, b), [{ shape: [2, 3, 4] }, {
     shape: [4, 5],
   }, { shape: [5] }]],
+  ["linear without bias", (x, w) => o.linear(x, w), [{ shape: [2, 3, 4] }, { shape: [4, 5] }]],
   ["Softmax", (a) => o.softmax(a, -1), [{ shape: [2, 5] }]],
   ["Softmax axis 1", (a) => o.softmax(a, 1), [{ shape: [2, 3, 2] }]],
   ["LogSoftmax", (a) => o.logSoftmax(a), [{ shape: [2, 5] }]],
