@@ -21,10 +21,10 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import * as o from "../lib/onnx/mod.ts";
 import {
   classifierGraph,
+  type EncoderConfig,
   initClassifier,
   smallBertConfig,
-} from "../lib/models/classifier_graph.ts";
-import type { EncoderConfig } from "../lib/models/config.ts";
+} from "../lib/models/mod.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };

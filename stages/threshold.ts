@@ -8,17 +8,20 @@
  * @module
  */
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { missingFrom } from "../lib/results/missing.ts";
-import { readPointResult } from "../lib/results/point_result.ts";
-import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
-import { computeThreshold } from "../lib/threshold/aggregate.ts";
+import {
+  missingFrom,
+  readPointResult,
+  THRESHOLD_FILE,
+  writeThresholdResult,
+} from "../lib/results/mod.ts";
 import {
   baselineInputs,
   checkPoint,
+  computeThreshold,
   modelParamsOf,
   resolveBaseline,
   sweepParamsSchema,
-} from "../lib/threshold/sweep_params.ts";
+} from "../lib/threshold/mod.ts";
 
 export const thresholdStage = defineStage({
   kind: "threshold",

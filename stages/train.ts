@@ -11,19 +11,18 @@
  */
 import type { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
-import { onnxBackend } from "../lib/train/onnx_backend.ts";
 import {
+  estimateTrainRun,
   fullParamsSchema,
+  KEPT_WEIGHTS_FILE,
   loraParamsSchema,
+  onnxBackend,
+  runTrainStage,
   sizeOf,
   subspaceParamsSchema,
   type TrainParams,
-} from "../lib/train/run_config.ts";
-import { runTrainStage } from "../lib/train/run_stage.ts";
-import { RUN_RESULT_FILE } from "../lib/results/run_result.ts";
-import { METHODS, sizeLabel } from "../lib/results/methods.ts";
-import { estimateTrainRun } from "../lib/train/estimate.ts";
-import { KEPT_WEIGHTS_FILE } from "../lib/train/keep_weights.ts";
+} from "../lib/train/mod.ts";
+import { METHODS, RUN_RESULT_FILE, sizeLabel } from "../lib/results/mod.ts";
 
 const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
   graphs: p.graphs,

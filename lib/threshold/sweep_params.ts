@@ -5,10 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import type { InstanceRef } from "../plan/instance_ref.ts";
-import { instanceRefSchema } from "../plan/instance_ref.ts";
-import { SWEEP_METHODS } from "../results/methods.ts";
-import { type PointResult, readPointResult } from "../results/point_result.ts";
+import { type InstanceRef, instanceRefSchema } from "../refs/mod.ts";
+import { type PointResult, readPointResult, SWEEP_METHODS } from "../results/mod.ts";
 
 /** Where the 90% target comes from. */
 export const baselineSchema = z.union([

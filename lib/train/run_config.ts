@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { instanceRefSchema } from "../plan/instance_ref.ts";
+import { instanceRefSchema } from "../refs/mod.ts";
 
 /**
  * Hyperparameters shared by every method. The optimizer's constants (AdamW betas, eps, weight
