@@ -17,13 +17,7 @@ export { estimateTrainRun } from "./estimate.ts";
 export { KEPT_WEIGHTS_FILE, readKeptWeights } from "./keep_weights.ts";
 export { extendLrSearch } from "./lr_extension.ts";
 export { onnxBackend } from "./onnx_backend.ts";
-export {
-  fullParamsSchema,
-  loraParamsSchema,
-  sizeOf,
-  subspaceParamsSchema,
-  type TrainParams,
-} from "./run_config.ts";
+export { hyperSchema, sizeOf, type TrainParams } from "./run_config.ts";
 export { runTrainStage } from "./run_stage.ts";
 export { EVAL_POLICY } from "./select.ts";
 export { trainLoop, type TrainStepper } from "./train_loop.ts";
