@@ -10,7 +10,8 @@
  */
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
 import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/mod.ts";
-import { adaptiveThreshold, baselineInputs, sweepParamsSchema } from "../lib/threshold/mod.ts";
+import { adaptiveThreshold, baselineInputs } from "../lib/threshold/mod.ts";
+import { sweepParamsSchema } from "./threshold.ts";
 
 /** The on-demand input name of grid point `i`. */
 function pointInput(i: number): string {

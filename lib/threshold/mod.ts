@@ -13,5 +13,5 @@ export {
   checkPoint,
   modelParamsOf,
   resolveBaseline,
-  sweepParamsSchema,
+  type SweepParams,
 } from "./sweep_params.ts";
