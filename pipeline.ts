@@ -6,9 +6,9 @@
  * @module
  */
 import { executors } from "./executors/mod.ts";
-import { DEVICE_OPTION } from "./lib/device/device.ts";
-import { main, routeArgs } from "./lib/pipeline/cli.ts";
-import { idimPlanner } from "./lib/plan/idim_planner.ts";
+import { DEVICE_OPTION } from "./lib/device/mod.ts";
+import { main, routeArgs } from "./lib/pipeline/mod.ts";
+import { idimPlanner } from "./lib/plan/mod.ts";
 import { stages } from "./stages/mod.ts";
 
 if (import.meta.main) {

@@ -15,11 +15,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROBERTA_LARGE_SHAPE, toHfConfig } from "../lib/models/config.ts";
-import { exportGraphs, readInitState } from "../lib/models/export.ts";
-import { initWeights } from "../lib/models/init.ts";
-import { TrainSession } from "../lib/onnx/session.ts";
-import type { TrainSpec } from "../lib/onnx/train.ts";
+import {
+  exportGraphs,
+  initWeights,
+  readInitState,
+  ROBERTA_LARGE_SHAPE,
+  toHfConfig,
+} from "../lib/models/mod.ts";
+import { TrainSession, type TrainSpec } from "../lib/onnx/mod.ts";
 import { countNodes } from "./onnx_nodes.ts";
 
 interface Row {

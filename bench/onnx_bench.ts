@@ -25,11 +25,11 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import * as o from "../lib/onnx/mod.ts";
 import {
   classifierGraph,
+  type EncoderConfig,
   initClassifier,
   smallBertConfig,
-} from "../lib/models/classifier_graph.ts";
-import type { EncoderConfig } from "../lib/models/config.ts";
-import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/profile.ts";
+} from "../lib/models/mod.ts";
+import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/mod.ts";
 import { torchEnv, torchPython } from "./torch/venv.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");

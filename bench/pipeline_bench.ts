@@ -11,9 +11,12 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { main as pipelineMain } from "../lib/pipeline/cli.ts";
-import type { PlannedRef, Planner } from "../lib/pipeline/planner.ts";
-import type { Output } from "../lib/pipeline/progress.ts";
+import {
+  main as pipelineMain,
+  type Output,
+  type PlannedRef,
+  type Planner,
+} from "../lib/pipeline/mod.ts";
 import { defineStage } from "../lib/pipeline/stage.ts";
 
 const DATASETS = 10;

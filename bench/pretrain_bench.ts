@@ -21,10 +21,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadNlpCorpus } from "../lib/data/embedded/nlp_corpus.ts";
-import { type PretrainParams, pretrainParamsSchema } from "../lib/pretrain/params.ts";
-import { type PretrainManifest, runPretrain } from "../lib/pretrain/run.ts";
-import { embeddedBertTokenizerJson, restrictVocabulary } from "../lib/text/embedded_tokenizer.ts";
+import { loadNlpCorpus } from "../lib/data/mod.ts";
+import {
+  type PretrainManifest,
+  type PretrainParams,
+  pretrainParamsSchema,
+  runPretrain,
+} from "../lib/pretrain/mod.ts";
+import { embeddedBertTokenizerJson, restrictVocabulary } from "../lib/text/mod.ts";
 
 function arg(name: string, dflt: string): string {
   const i = Deno.args.indexOf(`--${name}`);

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { inprocessExecutor, localExecutor } from "../lib/pipeline/builtin_executors.ts";
-import type { ExecutorPlugin } from "../lib/pipeline/executor_plugin.ts";
+import { type ExecutorPlugin, inprocessExecutor, localExecutor } from "../lib/pipeline/mod.ts";
 import { slurmExecutor } from "./slurm.ts";
 
 /** Every registered executor plug-in. */

@@ -10,8 +10,8 @@ import {
   type ExecutorFlag,
   type ExecutorPlugin,
   PipelineError,
-} from "../lib/pipeline/executor_plugin.ts";
-import { validateSection } from "../lib/pipeline/config.ts";
+  validateSection,
+} from "../lib/pipeline/mod.ts";
 import {
   type SlurmFlags,
   SlurmOptionError,
@@ -19,7 +19,7 @@ import {
   slurmOptionsFrom,
   type SlurmSection,
   slurmSectionSchema,
-} from "../lib/cluster/options.ts";
+} from "../lib/cluster/mod.ts";
 import { renderDryRun, SlurmExecutor } from "./slurm_executor.ts";
 
 /** The value flags `pipeline run` accepts for Slurm, with their help lines. */

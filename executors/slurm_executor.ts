@@ -31,28 +31,30 @@ import {
   type TaskEvents,
   type TaskOutcome,
   writeFileAtomic,
-} from "../lib/pipeline/executor_plugin.ts";
+} from "../lib/pipeline/mod.ts";
 import {
+  type BatchSpec,
+  describeEnd,
+  type JobInfo,
+  jobPhase,
+  type JobPlacement,
   type JobStatus,
+  KEY_PLACEHOLDER,
   outputPath,
+  placementFor,
   readFrom,
   readJournal,
   readStatus,
   removeJournal,
+  renderBatchScript,
   scriptDir,
+  SlurmCli,
+  type SlurmOptions,
   statusPath,
   tailLines,
   tryRemove,
   writeJournal,
-} from "../lib/cluster/job_files.ts";
-import { type JobPlacement, placementFor, type SlurmOptions } from "../lib/cluster/options.ts";
-import {
-  type BatchSpec,
-  KEY_PLACEHOLDER,
-  renderBatchScript,
-} from "../lib/cluster/sbatch_script.ts";
-import { SlurmCli } from "../lib/cluster/slurm_cli.ts";
-import { describeEnd, type JobInfo, jobPhase } from "../lib/cluster/slurm_state.ts";
+} from "../lib/cluster/mod.ts";
 
 /** A task the executor is responsible for, from hand-over to outcome. */
 interface Tracked {

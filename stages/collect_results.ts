@@ -9,25 +9,27 @@
  */
 import { z } from "zod";
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
 import {
   collectedInstances,
   collectedProviders,
   completeProvenance,
   provenanceParamsSchema,
   UNRECORDED_PROVENANCE_PARAMS,
-} from "../lib/report/provenance_params.ts";
+} from "../lib/report/mod.ts";
 import {
   COLLECT_FILES,
   type CollectedResults,
+  missingFrom,
+  type MissingRecord,
+  readPointResult,
+  readThresholdResult,
+  runsOf,
   writeCollectedResults,
+  writeCollectedTables,
   writeProvenance,
-} from "../lib/results/collected.ts";
-import { missingFrom, type MissingRecord } from "../lib/results/missing.ts";
-import { readPointResult } from "../lib/results/point_result.ts";
-import { runsOf, writeCollectedTables } from "../lib/results/tables.ts";
-import { readThresholdResult } from "../lib/results/threshold_result.ts";
-import { EVAL_POLICY } from "../lib/train/select.ts";
+} from "../lib/results/mod.ts";
+import { EVAL_POLICY } from "../lib/train/mod.ts";
 
 export const collectResultsStage = defineStage({
   kind: "collect-results",

@@ -9,13 +9,13 @@
  * @module
  */
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { SPECTRUM_FILE, writeDeltaSpectrum } from "../lib/results/delta_spectrum.ts";
-import { measureSeed } from "../lib/spectrum/measure_seed.ts";
+import { SPECTRUM_FILE, writeDeltaSpectrum } from "../lib/results/mod.ts";
 import {
+  measureSeed,
   spectrumInputs,
   spectrumOnDemand,
   spectrumParamsSchema,
-} from "../lib/spectrum/spectrum_params.ts";
+} from "../lib/spectrum/mod.ts";
 
 export const deltaSpectrumStage = defineStage({
   kind: "delta-spectrum",

@@ -18,9 +18,10 @@ import {
   finishTask,
   readEmbeddedSource,
   readHubSource,
+  TASKS,
+  taskSpec,
   writePreparedTask,
-} from "../lib/data/prepare.ts";
-import { TASKS, taskSpec } from "../lib/data/tasks.ts";
+} from "../lib/data/mod.ts";
 import { join } from "node:path";
 
 const count = z.number().int().positive().nullable().default(null);

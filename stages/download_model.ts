@@ -20,9 +20,13 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { z } from "zod";
 import { downloadFile, listFiles } from "../lib/hub/mod.ts";
-import { parseConfig, readConfig, toHfConfig } from "../lib/models/config.ts";
-import { initWeights } from "../lib/models/init.ts";
-import { convertSafetensors } from "../lib/models/safetensors.ts";
+import {
+  convertSafetensors,
+  initWeights,
+  parseConfig,
+  readConfig,
+  toHfConfig,
+} from "../lib/models/mod.ts";
 import { defineStage } from "../lib/pipeline/stage.ts";
 
 const Params = z.object({

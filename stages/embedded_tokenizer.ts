@@ -13,8 +13,8 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { loadNlpCorpus } from "../lib/data/embedded/nlp_corpus.ts";
-import { embeddedBertTokenizerJson, restrictVocabulary } from "../lib/text/embedded_tokenizer.ts";
+import { loadNlpCorpus } from "../lib/data/mod.ts";
+import { embeddedBertTokenizerJson, restrictVocabulary } from "../lib/text/mod.ts";
 
 /** Parameters of `embedded-tokenizer`. */
 export const embeddedTokenizerParams = z.strictObject({

@@ -13,7 +13,7 @@
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { exportGraphs } from "../lib/models/export.ts";
+import { exportGraphs } from "../lib/models/mod.ts";
 import { defineStage, type Json } from "../lib/pipeline/stage.ts";
 
 const Optimizer = z.object({

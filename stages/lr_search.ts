@@ -15,12 +15,16 @@
  */
 import { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
-import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
-import { sizeLabel } from "../lib/results/methods.ts";
-import { missingFrom } from "../lib/results/missing.ts";
-import { POINT_FILE, writePointResult } from "../lib/results/point_result.ts";
-import { readRunResult, type RunResult } from "../lib/results/run_result.ts";
-import { extendLrSearch } from "../lib/train/lr_extension.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
+import {
+  missingFrom,
+  POINT_FILE,
+  readRunResult,
+  type RunResult,
+  sizeLabel,
+  writePointResult,
+} from "../lib/results/mod.ts";
+import { extendLrSearch } from "../lib/train/mod.ts";
 
 /** Parameters: a train instance without its lr, and the lr grid. */
 export const lrSearchParams = z.strictObject({

@@ -23,8 +23,7 @@
  */
 import type { z } from "zod";
 import { defineStage, type InstanceRef, type Json } from "../lib/pipeline/stage.ts";
-import { pretrainParamsSchema } from "../lib/pretrain/params.ts";
-import { PRETRAIN_OUTPUTS, runPretrain } from "../lib/pretrain/run.ts";
+import { PRETRAIN_OUTPUTS, pretrainParamsSchema, runPretrain } from "../lib/pretrain/mod.ts";
 
 /** The parsed parameters of `pretrain`. */
 export type PretrainStageParams = z.infer<typeof pretrainParamsSchema>;

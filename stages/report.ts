@@ -9,11 +9,16 @@
  */
 import { z } from "zod";
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
-import { readResults } from "../lib/report/load_results.ts";
-import { DEFAULT_REPORT_OPTIONS, REPORT_FILES, writeReport } from "../lib/report/write_report.ts";
-import { spectrumFiles, writeSpectrumSection } from "../lib/report/spectrum_section.ts";
-import { readDeltaSpectrum } from "../lib/results/delta_spectrum.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
+import {
+  DEFAULT_REPORT_OPTIONS,
+  readResults,
+  REPORT_FILES,
+  spectrumFiles,
+  writeReport,
+  writeSpectrumSection,
+} from "../lib/report/mod.ts";
+import { readDeltaSpectrum } from "../lib/results/mod.ts";
 
 /** Parameters of the `report` stage. */
 export const reportParams = z.object({

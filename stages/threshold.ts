@@ -7,18 +7,78 @@
  *
  * @module
  */
+import { z } from "zod";
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { missingFrom } from "../lib/results/missing.ts";
-import { readPointResult } from "../lib/results/point_result.ts";
-import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
-import { computeThreshold } from "../lib/threshold/aggregate.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
+import {
+  missingFrom,
+  readPointResult,
+  SWEEP_METHODS,
+  THRESHOLD_FILE,
+  writeThresholdResult,
+} from "../lib/results/mod.ts";
 import {
   baselineInputs,
   checkPoint,
+  computeThreshold,
   modelParamsOf,
   resolveBaseline,
-  sweepParamsSchema,
-} from "../lib/threshold/sweep_params.ts";
+  type SweepParams,
+} from "../lib/threshold/mod.ts";
+
+/** Where the 90% target comes from. */
+const baselineSchema = z.union([
+  z.strictObject({
+    /** `lr-search` instances of full fine-tuning, one per seed; their mean is the baseline. */
+    points: z.array(instanceRefSchema).min(1),
+  }),
+  z.strictObject({
+    /** A reference full fine-tuning score given in the config (marked `reference` in results). */
+    reference: z.number().positive(),
+    /** Total parameters of the model (measured baselines read it from the runs). */
+    modelParams: z.number().int().min(0).optional(),
+  }),
+]);
+
+/** One grid point of the sweep: an `lr-search` instance for (size, seed). */
+const gridPointSchema = z.strictObject({
+  size: z.number().positive(),
+  seed: z.number().int().min(0),
+  point: instanceRefSchema,
+});
+
+/** Parameters of `threshold` and `threshold-search` (which imports this schema from here). */
+export const sweepParamsSchema: z.ZodType<SweepParams> = z.strictObject({
+  model: z.string().min(1),
+  task: z.string().min(1),
+  method: z.enum(SWEEP_METHODS as ["did", "said", "lora"]),
+  /** Fraction of the baseline to reach. */
+  fraction: z.number().gt(0).max(1).default(0.9),
+  baseline: baselineSchema,
+  /** The sweep's grid: every (size, seed) point (the adaptive search runs only some). */
+  points: z.array(gridPointSchema).min(1),
+  /**
+   * The bootstrap over seeds of d90/r90 (experiment.report.bootstrap_resamples and
+   * bootstrap_seed); absent: no interval.
+   */
+  bootstrap: z.strictObject({
+    resamples: z.number().int().min(100).max(1_000_000),
+    seed: z.number().int(),
+  }).optional(),
+}).superRefine((p, ctx) => {
+  const seen = new Set<string>();
+  p.points.forEach((g, i) => {
+    const k = `${g.size}/${g.seed}`;
+    if (seen.has(k)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["points", i],
+        message: `grid point size=${g.size} seed=${g.seed} appears twice`,
+      });
+    }
+    seen.add(k);
+  });
+});
 
 export const thresholdStage = defineStage({
   kind: "threshold",

@@ -9,9 +9,9 @@
  * @module
  */
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
-import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/threshold_result.ts";
-import { adaptiveThreshold } from "../lib/threshold/adaptive_search.ts";
-import { baselineInputs, sweepParamsSchema } from "../lib/threshold/sweep_params.ts";
+import { THRESHOLD_FILE, writeThresholdResult } from "../lib/results/mod.ts";
+import { adaptiveThreshold, baselineInputs } from "../lib/threshold/mod.ts";
+import { sweepParamsSchema } from "./threshold.ts";
 
 /** The on-demand input name of grid point `i`. */
 function pointInput(i: number): string {

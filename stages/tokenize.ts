@@ -10,11 +10,9 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { defineStage } from "../lib/pipeline/stage.ts";
-import { instanceRefSchema } from "../lib/plan/instance_ref.ts";
-import { TENSOR_NAMES } from "../lib/data/token_tensors.ts";
-import { ROLE_SPLITS } from "../lib/data/schema.ts";
-import { sha256Hex, tokenizeDataset } from "../lib/data/tokenize_splits.ts";
-import { HfTokenizer } from "../lib/text/tokenizer.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
+import { ROLE_SPLITS, sha256Hex, TENSOR_NAMES, tokenizeDataset } from "../lib/data/mod.ts";
+import { HfTokenizer } from "../lib/text/mod.ts";
 
 /** Parameters of `tokenize`. */
 export const tokenizeParams = z.strictObject({

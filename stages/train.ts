@@ -9,21 +9,63 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
-import { onnxBackend } from "../lib/train/onnx_backend.ts";
 import {
-  fullParamsSchema,
-  loraParamsSchema,
+  estimateTrainRun,
+  hyperSchema,
+  KEPT_WEIGHTS_FILE,
+  onnxBackend,
+  runTrainStage,
   sizeOf,
-  subspaceParamsSchema,
   type TrainParams,
-} from "../lib/train/run_config.ts";
-import { runTrainStage } from "../lib/train/run_stage.ts";
-import { RUN_RESULT_FILE } from "../lib/results/run_result.ts";
-import { METHODS, sizeLabel } from "../lib/results/methods.ts";
-import { estimateTrainRun } from "../lib/train/estimate.ts";
-import { KEPT_WEIGHTS_FILE } from "../lib/train/keep_weights.ts";
+} from "../lib/train/mod.ts";
+import { METHODS, RUN_RESULT_FILE, sizeLabel } from "../lib/results/mod.ts";
+import { instanceRefSchema } from "../lib/refs/mod.ts";
+
+/** Fields common to all train kinds. */
+const common = {
+  /** Model name, for labels and results. */
+  model: z.string().min(1),
+  /** Task name, for labels and results. */
+  task: z.string().min(1),
+  /** The exported-graphs instance (training graph, eval graph, initial state, graph.json). */
+  graphs: instanceRefSchema,
+  /** The tokenized-data instance. */
+  data: instanceRefSchema,
+  /** Pretraining steps of the model, when the pipeline pretrained it (for the report). */
+  pretrainSteps: z.number().int().min(0).optional(),
+};
+
+function stepsGiven(p: { steps?: number; epochs?: number }): boolean {
+  return (p.steps === undefined) !== (p.epochs === undefined);
+}
+const stepsMessage = { message: "give exactly one of steps or epochs" };
+
+/** `train-full` parameters. */
+export const fullParamsSchema = hyperSchema.extend({
+  ...common,
+  method: z.literal("full").default("full"),
+}).refine(stepsGiven, stepsMessage);
+
+/** `train-subspace` parameters: DID or SAID with subspace dimension d. */
+export const subspaceParamsSchema = hyperSchema.extend({
+  ...common,
+  method: z.enum(["did", "said"]),
+  d: z.number().int().positive(),
+}).refine(stepsGiven, stepsMessage);
+
+/**
+ * `train-lora` parameters: LoRA with rank r. The rank is not a parameter of its own: it is the
+ * `size` of the exported graphs the run trains, so it enters the instance key once.
+ */
+export const loraParamsSchema = hyperSchema.extend({
+  ...common,
+  method: z.literal("lora").default("lora"),
+}).refine(stepsGiven, stepsMessage).refine(
+  (p) => Number.isInteger(p.graphs.params.size) && (p.graphs.params.size as number) > 0,
+  { message: "graphs.params.size (the LoRA rank r) must be a positive integer", path: ["graphs"] },
+);
 
 const inputs = (p: { graphs: InstanceRef; data: InstanceRef }) => ({
   graphs: p.graphs,

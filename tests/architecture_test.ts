@@ -4,7 +4,13 @@
  * (a) the generic engine `lib/pipeline/` is imported only by itself and by the planner
  *     (`lib/plan/`); the project's plug-ins (`stages/`, `executors/`) sit outside `lib/`;
  * (b) the engine imports neither the Slurm code (`lib/cluster/`) nor the devices (`lib/device/`):
- *     executors and the device option reach it as plug-ins registered by `pipeline.ts`.
+ *     executors and the device option reach it as plug-ins registered by `pipeline.ts`;
+ * (d) each top-level folder `lib/<f>/` has one public surface, its `mod.ts`: an import from outside
+ *     the folder (another lib folder, `stages/`, `executors/`, `bench/`, `scripts/`, `pipeline.ts`)
+ *     targets `lib/<f>/mod.ts` — or, for the engine, its plug-in contract `lib/pipeline/stage.ts`.
+ *     Tests (`tests/`) are exempt: they test modules directly;
+ * (e) no folder imports its own `mod.ts` (siblings import each other directly, so the surface
+ *     never closes a cycle inside its folder).
  *
  * A violation is printed as `file imports target`.
  */
@@ -133,6 +139,49 @@ function stageViolations(): string[] {
   }
   return out;
 }
+
+/** The top-level lib folder of a repo-relative path (`lib/models` for `lib/models/x/y.ts`). */
+const libFolder = (file: string): string | undefined =>
+  file.startsWith("lib/") ? file.split("/").slice(0, 2).join("/") : undefined;
+
+/** The violations of rules (d) and (e), as `file imports target`. */
+function surfaceViolations(): { d: string[]; e: string[] } {
+  const d: string[] = [];
+  const e: string[] = [];
+  const importers = [
+    ...tsFiles("lib"),
+    ...tsFiles("stages"),
+    ...tsFiles("executors"),
+    ...tsFiles("bench"),
+    ...tsFiles("scripts"),
+    "pipeline.ts",
+  ];
+  for (const file of importers) {
+    const own = libFolder(file);
+    for (const target of importTargets(file)) {
+      const folder = libFolder(target);
+      if (!folder) continue;
+      if (folder === own) {
+        if (target === `${own}/mod.ts` && file !== target) e.push(`${file} imports ${target}`);
+      } else if (target !== `${folder}/mod.ts` && target !== "lib/pipeline/stage.ts") {
+        d.push(`${file} imports ${target}`);
+      }
+    }
+  }
+  return { d, e };
+}
+
+Deno.test("imports into a lib folder from outside it go through its mod.ts", () => {
+  const { d } = surfaceViolations();
+  if (d.length > 0) console.error(d.join("\n"));
+  assert.deepEqual(d, [], `imports reaching past a folder's mod.ts:\n${d.join("\n")}`);
+});
+
+Deno.test("no lib folder imports its own mod.ts", () => {
+  const { e } = surfaceViolations();
+  if (e.length > 0) console.error(e.join("\n"));
+  assert.deepEqual(e, [], `folders importing their own mod.ts:\n${e.join("\n")}`);
+});
 
 Deno.test("stages reach the engine only through the stage contract and context", () => {
   const v = stageViolations();

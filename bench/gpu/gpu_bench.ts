@@ -26,11 +26,21 @@ import {
   type Provider,
   trainFeeds,
 } from "../../lib/device/mod.ts";
-import { type EncoderConfig, ROBERTA_LARGE_SHAPE, toHfConfig } from "../../lib/models/config.ts";
-import { exportGraphs, type GraphMeta, readInitState } from "../../lib/models/export.ts";
-import { initWeights } from "../../lib/models/init.ts";
-import { ortOptions, type SessionOptions, TrainSession } from "../../lib/onnx/session.ts";
-import type { TrainSpec } from "../../lib/onnx/train.ts";
+import {
+  type EncoderConfig,
+  exportGraphs,
+  type GraphMeta,
+  initWeights,
+  readInitState,
+  ROBERTA_LARGE_SHAPE,
+  toHfConfig,
+} from "../../lib/models/mod.ts";
+import {
+  ortOptions,
+  type SessionOptions,
+  TrainSession,
+  type TrainSpec,
+} from "../../lib/onnx/mod.ts";
 
 /** Model shapes of the check. `base-v6` is roberta-base with 6× the vocabulary (frozen only). */
 export const SHAPES: Record<string, EncoderConfig> = {

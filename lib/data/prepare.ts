@@ -10,7 +10,7 @@ import { BROWN_COARSE, BROWN_COARSE_NAMES, BROWN_GENRES, loadBrown } from "./emb
 import { loadNlpCorpus } from "./embedded/nlp_corpus.ts";
 import { loadSpam } from "./embedded/spam.ts";
 import { readParquetRows } from "./parquet.ts";
-import { Prng } from "../random/prng.ts";
+import { Prng } from "../random/mod.ts";
 import { STREAMS } from "./streams.ts";
 import { applyPolicy, type EvaluationPolicy, type SourceSplits } from "./splits.ts";
 import {

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { Prng, shuffled } from "../random/prng.ts";
+import { Prng, shuffled } from "../random/mod.ts";
 import { STREAMS } from "./streams.ts";
 import type { EvaluationPolicyRecord, RoleSplit, Row, SplitProvenance } from "./schema.ts";
 import { labelCounts } from "./schema.ts";

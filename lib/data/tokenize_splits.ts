@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { HfTokenizer, TruncationStrategy } from "../text/tokenizer.ts";
+import type { HfTokenizer, TruncationStrategy } from "../text/mod.ts";
 import { readJsonl, readTaskMeta, ROLE_SPLITS } from "./schema.ts";
 import { int32ToLE, type SplitHeader, type TokensMeta } from "./token_tensors.ts";
 

@@ -11,8 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import type { TypedArray } from "../onnx/dtype.ts";
-import type { TrainSpec } from "../onnx/train.ts";
+import type { TrainSpec, TypedArray } from "../onnx/mod.ts";
 import { type Provider, providerFromOrtName } from "./device.ts";
 
 /** Where the nodes of one session ran. */

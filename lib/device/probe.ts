@@ -6,10 +6,7 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { Graph } from "../onnx/graph.ts";
-import { add } from "../onnx/ops/elementwise.ts";
-import { matmul } from "../onnx/ops/matmul.ts";
-import { toModelProto } from "../onnx/serialize.ts";
+import { add, Graph, matmul, toModelProto } from "../onnx/mod.ts";
 import type { Provider } from "./device.ts";
 import { missingLibraryMessage } from "./errors.ts";
 import { missingProviderLibraries, ortBinaryDir } from "./ort_files.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SessionOptions } from "../onnx/session.ts";
+import type { SessionOptions } from "../onnx/mod.ts";
 import { parseDevice } from "./device.ts";
 import { type ProbeFn, probeProvider } from "./probe.ts";
 import { type DeviceSelection, selectDevice } from "./select.ts";

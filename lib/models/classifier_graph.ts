@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Graph, Tensor } from "../onnx/graph.ts";
-import { Prng } from "../random/prng.ts";
+import type { Graph, Tensor } from "../onnx/mod.ts";
+import { Prng } from "../random/mod.ts";
 import type { EncoderConfig } from "./config.ts";
 import { encoder, type EncoderInputs, encoderInputs, type ParamSource } from "./encoder.ts";
 import { seqClsHead } from "./heads.ts";

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Graph, Tensor } from "../onnx/graph.ts";
+import type { Graph, Tensor } from "../onnx/mod.ts";
 import type { EncoderConfig } from "./config.ts";
 import {
   add,

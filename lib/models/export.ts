@@ -36,10 +36,15 @@ import {
 } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
-import { Graph, type Tensor } from "../onnx/graph.ts";
-import type { OptimizerConfig } from "../onnx/optim.ts";
-import { buildEvalGraph, buildTrainGraph, saveModel } from "../onnx/train.ts";
-import type { Method } from "../results/types.ts";
+import {
+  buildEvalGraph,
+  buildTrainGraph,
+  Graph,
+  type OptimizerConfig,
+  saveModel,
+  type Tensor,
+} from "../onnx/mod.ts";
+import type { Method } from "../results/mod.ts";
 import { readConfig } from "./config.ts";
 import { encoder, encoderInputs } from "./encoder.ts";
 import { FastfoodFile } from "./fastfood.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { ExternalRef, Graph, Tensor } from "../onnx/graph.ts";
+import type { ExternalRef, Graph, Tensor } from "../onnx/mod.ts";
 import { type FastfoodSpec, makeFastfood, nextPow2 } from "./fastfood_params.ts";
 import { concat, gatherElements, mul, slice, wht } from "./ops.ts";
 

@@ -24,9 +24,14 @@
  *
  * @module
  */
-import { customGrad } from "../onnx/custom.ts";
-import type { Graph, Tensor } from "../onnx/graph.ts";
-import { expand, pad, scatterElementsAdd } from "../onnx/ops/shape.ts";
+import {
+  customGrad,
+  expand,
+  type Graph,
+  pad,
+  scatterElementsAdd,
+  type Tensor,
+} from "../onnx/mod.ts";
 import { embeddedStore, type FastfoodPlan, type FastfoodStore } from "./fastfood.ts";
 import { nextPow2 } from "./fastfood_params.ts";
 import { concat, gatherElements, mul, reduceSum, reshape, slice, wht } from "./ops.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Prng } from "../random/prng.ts";
+import { Prng } from "../random/mod.ts";
 
 /** One Fastfood projection from R^d to R^D. */
 export interface FastfoodSpec {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Tensor } from "../onnx/graph.ts";
+import type { Tensor } from "../onnx/mod.ts";
 import type { EncoderConfig } from "./config.ts";
 import { layerNormP, linear, type ParamSource } from "./encoder.ts";
 import {

@@ -17,7 +17,7 @@ import {
   type ParamSpec,
   seqClsHeadParams,
 } from "./params.ts";
-import { Prng } from "../random/prng.ts";
+import { Prng } from "../random/mod.ts";
 import { type WeightsIndex, WeightsWriter } from "./weights_file.ts";
 
 /** Options for `initWeights`. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Method } from "../results/types.ts";
+import type { Method } from "../results/mod.ts";
 import type { EncoderConfig } from "./config.ts";
 
 /** The estimate, in bytes. */

@@ -4,43 +4,41 @@
  *
  * @module
  */
-import type { Tensor } from "../onnx/graph.ts";
 import {
   add,
   cast,
+  concat,
+  cumsum,
   div,
+  dropout as onnxDropout,
   equal,
   erf,
   exp,
+  gather,
+  gatherElements,
+  gatherElementsRows,
+  gelu as onnxGelu,
+  layerNorm as onnxLayerNorm,
+  linear as linearOp,
+  matmul,
   mul,
   not,
+  reduceMean,
+  reduceSum,
+  reshape,
+  shapeOf,
+  slice,
+  softmax,
+  softmaxCrossEntropy,
   sqrt,
   stopGradient,
   sub,
   tanh,
-} from "../onnx/ops/elementwise.ts";
-import { linear as linearOp, matmul } from "../onnx/ops/matmul.ts";
-import {
-  dropout as onnxDropout,
-  gelu as onnxGelu,
-  layerNorm as onnxLayerNorm,
-  softmax,
-  softmaxCrossEntropy,
-} from "../onnx/ops/nn.ts";
-import { wht } from "../onnx/ops/wht.ts";
-import { reduceMean, reduceSum } from "../onnx/ops/reduce.ts";
-import {
-  concat,
-  cumsum,
-  gather,
-  gatherElements,
-  gatherElementsRows,
-  reshape,
-  shapeOf,
-  slice,
+  type Tensor,
   transpose,
   unsqueeze,
-} from "../onnx/ops/shape.ts";
+  wht,
+} from "../onnx/mod.ts";
 
 export {
   add,

@@ -20,3 +20,4 @@ export * from "./optim.ts";
 export * from "./train.ts";
 export * from "./external.ts";
 export * from "./session.ts";
+export { formatProfile, type OpTime, type ProfileSummary, summarizeProfile } from "./profile.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
+import { canonicalJson, sha256Hex } from "../hash/mod.ts";
 import { describeIssue, formatPath } from "./config.ts";
 import { PipelineError } from "./errors.ts";
 import { Fingerprinter } from "./fingerprint.ts";

@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
+import { canonicalJson, sha256Hex } from "../hash/mod.ts";
 
 /** The engine's own folder: its modules are not part of stage fingerprints. */
 export const ENGINE_DIR: string = path.dirname(fromFileUrl(import.meta.url));

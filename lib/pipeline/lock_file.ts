@@ -6,7 +6,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { canonicalJson } from "../hash/canonical.ts";
+import { canonicalJson } from "../hash/mod.ts";
 import type { Instance } from "./dag.ts";
 import { writeFileAtomic } from "./fsutil.ts";
 import type { Json } from "./stage.ts";

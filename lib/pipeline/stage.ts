@@ -11,8 +11,8 @@
 import type { z } from "zod";
 
 /** A JSON value: what parameters are made of, canonically serialised for hashing. */
-export type { Json } from "../hash/canonical.ts";
-import type { Json } from "../hash/canonical.ts";
+export type { Json } from "../hash/mod.ts";
+import type { Json } from "../hash/mod.ts";
 
 /** A reference to a stage instance: its kind and its (unparsed) parameters. */
 export interface InstanceRef {

@@ -6,12 +6,18 @@
  *
  * @module
  */
-import { PlanError, type PlannedRef, type Planner, publishFolder } from "../pipeline/planner.ts";
+import {
+  describeValue,
+  PlanError,
+  type PlannedRef,
+  type Planner,
+  publishFolder,
+} from "../pipeline/mod.ts";
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
 import YAML from "yaml";
-import type { ProvenanceParams } from "../report/provenance_params.ts";
-import { sizeParamOf, type SweepMethod, trainKindOf } from "../results/methods.ts";
-import { EVAL_POLICY } from "../train/select.ts";
+import type { ProvenanceParams } from "../report/mod.ts";
+import { droppedLine, sizeParamOf, type SweepMethod, trainKindOf } from "../results/mod.ts";
+import { EVAL_POLICY } from "../train/mod.ts";
 import {
   type Experiment,
   experimentSchema,
@@ -22,7 +28,6 @@ import {
 import { extensionLrs, lrGridFor } from "./lr_grid.ts";
 import { clean, modelRefs, type PlannedModel } from "./model_refs.ts";
 import { numLabels } from "./task_facts.ts";
-import { droppedLine } from "../results/missing.ts";
 import { type PlannedThreshold, spectrumRefs } from "./spectrum_refs.ts";
 import {
   type Drop,
@@ -31,7 +36,6 @@ import {
   type ValidationContext,
   valueAt,
 } from "./validate.ts";
-import { describeValue } from "../pipeline/config.ts";
 
 export { modelRefs, type PlannedModel, pretrainChain } from "./model_refs.ts";
 export { numLabels } from "./task_facts.ts";

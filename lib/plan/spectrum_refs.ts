@@ -6,8 +6,8 @@
  * @module
  */
 import type { InstanceRef, Json } from "../pipeline/stage.ts";
-import type { SweepMethod } from "../results/methods.ts";
-import { COMPARED_METHODS } from "../spectrum/spectrum_params.ts";
+import type { SweepMethod } from "../results/mod.ts";
+import { COMPARED_METHODS } from "../spectrum/mod.ts";
 
 /** What the planner knows of one (model, task, method) it measures. */
 export interface PlannedThreshold {

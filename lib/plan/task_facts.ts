@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TASKS, taskSpec } from "../data/tasks.ts";
+import { TASKS, taskSpec } from "../data/mod.ts";
 
 /** Number of labels of a configured task. */
 export function numLabels(dataset: string, labels?: string): number {

@@ -26,13 +26,18 @@
  */
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { type EncoderConfig, readConfig } from "../models/config.ts";
-import { knownShape } from "../models/compute.ts";
-import { countParams, encoderParams, type ParamSpec } from "../models/params.ts";
-import { seqClsSpecs } from "../models/parameterize/common.ts";
-import { layerGroup } from "../models/parameterize/said.ts";
-import { pretrainConfig, pretrainParamsSchema } from "../pretrain/params.ts";
-import { TASKS } from "../data/tasks.ts";
+import {
+  countParams,
+  type EncoderConfig,
+  encoderParams,
+  knownShape,
+  layerGroup,
+  type ParamSpec,
+  readConfig,
+  seqClsSpecs,
+} from "../models/mod.ts";
+import { pretrainConfig, pretrainParamsSchema } from "../pretrain/mod.ts";
+import { TASKS } from "../data/mod.ts";
 import type { Experiment, ModelSpec, TrainSettings } from "./experiment_schema.ts";
 import { localModelDir, pretrainChain } from "./model_refs.ts";
 import { datasetExamples, isKnownDataset, numLabels } from "./task_facts.ts";

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { loadNlpCorpus } from "../data/embedded/nlp_corpus.ts";
-import type { HfTokenizer } from "../text/tokenizer.ts";
-import { Prng } from "../random/prng.ts";
+import { loadNlpCorpus } from "../data/mod.ts";
+import type { HfTokenizer } from "../text/mod.ts";
+import { Prng } from "../random/mod.ts";
 
 /** Packed sequences: `ids` row-major [rows, seq] (padding 0 beyond `lengths[r]`). */
 export interface PackedCorpus {

@@ -7,7 +7,7 @@
  * @module
  */
 import type * as ort from "onnxruntime-node";
-import type { EvalSession } from "../onnx/session.ts";
+import type { EvalSession } from "../onnx/mod.ts";
 import { type PackedCorpus, tokenCounts } from "./corpus.ts";
 import { allocBatch, IGNORE_INDEX, maskBatch, type MaskOptions, stepPrng } from "./masking.ts";
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Prng } from "../random/prng.ts";
+import { Prng } from "../random/mod.ts";
 import type { PackedCorpus, SpecialIds } from "./corpus.ts";
 
 /** The label of a padding slot. */

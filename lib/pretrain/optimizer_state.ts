@@ -9,10 +9,14 @@
  *
  * @module
  */
-import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
+import { canonicalJson, sha256Hex } from "../hash/mod.ts";
 import { join } from "node:path";
-import { readCheckpoint, type TensorState, writeCheckpoint } from "../train/checkpoint.ts";
-import type { DataOrderState } from "../train/data_order.ts";
+import {
+  type DataOrderState,
+  readCheckpoint,
+  type TensorState,
+  writeCheckpoint,
+} from "../train/mod.ts";
 import { type PretrainParams, scheduleSteps } from "./params.ts";
 
 /** File names in a pretrained model artifact. */

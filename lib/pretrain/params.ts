@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { type EncoderConfig, parseConfig } from "../models/config.ts";
+import { type EncoderConfig, parseConfig } from "../models/mod.ts";
 
 /** An upstream `embedded-tokenizer` instance. */
 const TokenizerRef = z.strictObject({

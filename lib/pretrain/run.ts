@@ -18,19 +18,22 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { type DeviceRecord, deviceRecord, deviceSessions } from "../device/mod.ts";
-import { toHfConfig } from "../models/config.ts";
-import type { EncoderConfig } from "../models/config.ts";
-import { exportGraphs, readInitState } from "../models/export.ts";
-import { initWeights, modelParams } from "../models/init.ts";
-import { fullName } from "../models/parameterize/full.ts";
-import { numel } from "../models/params.ts";
-import { readWeightsIndex, readWeightsTensor, WeightsWriter } from "../models/weights_file.ts";
-import { EvalSession } from "../onnx/session.ts";
-import type { EvalSpec, TrainSpec } from "../onnx/train.ts";
-import { HfTokenizer } from "../text/tokenizer.ts";
-import type { TensorState } from "../train/checkpoint.ts";
-import type { DataOrderState } from "../train/data_order.ts";
-import { trainLoop } from "../train/train_loop.ts";
+import {
+  type EncoderConfig,
+  exportGraphs,
+  fullName,
+  initWeights,
+  modelParams,
+  numel,
+  readInitState,
+  readWeightsIndex,
+  readWeightsTensor,
+  toHfConfig,
+  WeightsWriter,
+} from "../models/mod.ts";
+import { EvalSession, type EvalSpec, type TrainSpec } from "../onnx/mod.ts";
+import { HfTokenizer } from "../text/mod.ts";
+import { type DataOrderState, type TensorState, trainLoop } from "../train/mod.ts";
 import {
   corpusSplits,
   packSentences,

@@ -7,11 +7,13 @@
  *
  * @module
  */
-import type { TypedArray } from "../onnx/dtype.ts";
-import { type SessionOptions, TrainSession } from "../onnx/session.ts";
-import type { TrainSpec } from "../onnx/train.ts";
-import { sessionStateOf, sessionStateTensors, type TensorState } from "../train/checkpoint.ts";
-import type { TrainStepper } from "../train/train_loop.ts";
+import { type SessionOptions, TrainSession, type TrainSpec, type TypedArray } from "../onnx/mod.ts";
+import {
+  sessionStateOf,
+  sessionStateTensors,
+  type TensorState,
+  type TrainStepper,
+} from "../train/mod.ts";
 import type { PackedCorpus } from "./corpus.ts";
 import { allocBatch, maskBatch, type MaskOptions, type MlmBatch, stepPrng } from "./masking.ts";
 

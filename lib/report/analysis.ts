@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { ThresholdResult } from "../results/types.ts";
+import type { ThresholdResult } from "../results/mod.ts";
 import {
   type BootstrapOptions,
   type LogCorrelation,

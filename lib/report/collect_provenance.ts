@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { Hardware } from "../results/provenance.ts";
+import type { Hardware } from "../results/mod.ts";
 
 /** Describes this machine: CPU model (from `/proc/cpuinfo` where readable), cores, memory, OS. */
 export function collectHardware(): Hardware {

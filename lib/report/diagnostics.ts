@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PointResult, ThresholdResult } from "../results/types.ts";
+import type { PointResult, ThresholdResult } from "../results/mod.ts";
 import {
   crossingOf,
   gridMax,

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { droppedLine, missingLine } from "../results/missing.ts";
-import type { Provenance } from "../results/provenance.ts";
+import { droppedLine, missingLine, type Provenance } from "../results/mod.ts";
 
 /** One line per dropped point, then one per failure; empty when the study is complete. */
 export function gapLines(p: Provenance): string[] {

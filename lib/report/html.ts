@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ThresholdResult } from "../results/types.ts";
+import type { Provenance, ThresholdResult } from "../results/mod.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import type { Chart } from "./charts/common.ts";
 import { estimateText, fixed, fmt, paramCount } from "./format.ts";
@@ -22,7 +22,6 @@ import {
   type ReportChecks,
   scalingLines,
 } from "./markdown.ts";
-import type { Provenance } from "../results/provenance.ts";
 import { gapLines } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { htmlTable, summaryHtmlTable, type SummaryRow } from "./tables.ts";

@@ -13,17 +13,17 @@ import {
   COLLECTED_FILES,
   type CollectedResults,
   collectedResultsSchema,
-  readProvenanceJson,
-  writeCollectedResults,
-  writeProvenance,
-} from "../results/collected.ts";
-import { parseRecord, readJsonFile } from "../results/json_file.ts";
-import {
+  parseRecord,
+  type PointResult,
   type Provenance,
   type ProvenanceInstance,
   provenanceSchema,
-} from "../results/provenance.ts";
-import type { PointResult, ThresholdResult } from "../results/types.ts";
+  readJsonFile,
+  readProvenanceJson,
+  type ThresholdResult,
+  writeCollectedResults,
+  writeProvenance,
+} from "../results/mod.ts";
 import { derivedProvenance } from "./provenance.ts";
 
 /** Everything the report is computed from. */

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import type { ThresholdResult } from "../results/types.ts";
+import type { Provenance, ThresholdResult } from "../results/mod.ts";
 import { type Analysis, methodName } from "./analysis.ts";
 import { fixed, slopeText } from "./format.ts";
 import { MIN_BOOTSTRAP_POINTS, MIN_CORRELATION_POINTS } from "./stats.ts";
-import type { Provenance } from "../results/provenance.ts";
 import { gapsMarkdown } from "./gaps.ts";
 import { hardwareRecorded } from "./provenance.ts";
 import { markdownTable, summaryMarkdownTable, type SummaryRow } from "./tables.ts";

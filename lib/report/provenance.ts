@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
+import type { Provenance, ProvenanceInstance } from "../results/mod.ts";
 
 const NOT_RECORDED = "not recorded";
 

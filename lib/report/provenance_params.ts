@@ -7,11 +7,15 @@
  */
 import { z } from "zod";
 import { collectCodeVersion, collectHardware } from "./collect_provenance.ts";
-import type { CollectedResults } from "../results/collected.ts";
-import { droppedPointSchema, type MissingRecord } from "../results/missing.ts";
-import { trainKindOf } from "../results/methods.ts";
-import type { Provenance, ProvenanceInstance } from "../results/provenance.ts";
-import { EVAL_POLICY } from "../train/select.ts";
+import {
+  type CollectedResults,
+  droppedPointSchema,
+  type MissingRecord,
+  type Provenance,
+  type ProvenanceInstance,
+  trainKindOf,
+} from "../results/mod.ts";
+import { EVAL_POLICY } from "../train/mod.ts";
 
 /** The planner-side part of the provenance, a `collect-results` parameter. */
 export const provenanceParamsSchema = z.strictObject({

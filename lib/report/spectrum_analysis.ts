@@ -7,8 +7,12 @@
  *
  * @module
  */
-import type { DeltaSpectrum, MatrixSpectrum, RunSpectrum } from "../results/delta_spectrum.ts";
-import type { ThresholdResult } from "../results/threshold_result.ts";
+import type {
+  DeltaSpectrum,
+  MatrixSpectrum,
+  RunSpectrum,
+  ThresholdResult,
+} from "../results/mod.ts";
 import { correlationText } from "./format.ts";
 import { type BootstrapOptions, type LogCorrelation, logCorrelation, mean } from "./stats.ts";
 

@@ -7,8 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { DeltaSpectrum } from "../results/delta_spectrum.ts";
-import type { ThresholdResult } from "../results/threshold_result.ts";
+import type { DeltaSpectrum, ThresholdResult } from "../results/mod.ts";
 import {
   SCATTER_CHART,
   scatterChart,

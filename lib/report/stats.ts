@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Prng } from "../random/prng.ts";
+import { Prng } from "../random/mod.ts";
 import { tQuantile } from "./student_t.ts";
 
 /** Fewest (x, y) pairs for which a correlation is reported at all. */

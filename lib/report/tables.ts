@@ -5,7 +5,7 @@
  * @module
  */
 import * as aq from "arquero";
-import type { PointResult, ThresholdResult } from "../results/types.ts";
+import type { PointResult, ThresholdResult } from "../results/mod.ts";
 import { thresholdNumber, type ThresholdStatistic } from "./analysis.ts";
 import { thresholdText } from "./diagnostics.ts";
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { fastfoodApply, makeFastfood } from "../models/fastfood_params.ts";
+import { fastfoodApply, makeFastfood } from "../models/mod.ts";
 import type { DenseMatrix } from "./singular_values.ts";
 
 /** W − W0 (both `[in, out]`, row-major). */

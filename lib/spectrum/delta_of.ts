@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TensorState } from "../train/checkpoint.ts";
+import type { TensorState } from "../train/mod.ts";
 import { didDelta, fullDelta, loraDelta } from "./delta.ts";
 import type { MatrixSlot } from "./matrices.ts";
 import type { Pretrained, Update } from "./run_spectra.ts";

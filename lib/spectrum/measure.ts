@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { MatrixSpectrum } from "../results/delta_spectrum.ts";
+import type { MatrixSpectrum } from "../results/mod.ts";
 import { effectiveRank, frobeniusNorm, stableRank } from "./energy.ts";
 import type { MatrixSlot } from "./matrices.ts";
 import { type DenseMatrix, singularValues } from "./singular_values.ts";

@@ -7,13 +7,16 @@
  * @module
  */
 import * as path from "node:path";
-import { readConfig } from "../models/config.ts";
-import type { InstanceRef } from "../plan/instance_ref.ts";
-import type { DeltaSpectrum, RunSpectrum } from "../results/delta_spectrum.ts";
-import { readPointResult } from "../results/point_result.ts";
-import { readRunResult } from "../results/run_result.ts";
-import { readThresholdResult } from "../results/threshold_result.ts";
-import { readKeptWeights } from "../train/keep_weights.ts";
+import { readConfig } from "../models/mod.ts";
+import type { InstanceRef } from "../refs/mod.ts";
+import {
+  type DeltaSpectrum,
+  readPointResult,
+  readRunResult,
+  readThresholdResult,
+  type RunSpectrum,
+} from "../results/mod.ts";
+import { readKeptWeights } from "../train/mod.ts";
 import { typesOfLoraTarget } from "./matrices.ts";
 import { didUpdate, loraUpdate, Pretrained, runSpectra, type Update } from "./run_spectra.ts";
 import {

@@ -5,12 +5,16 @@
  *
  * @module
  */
-import type { EncoderConfig } from "../models/config.ts";
-import { seqClsSpecs } from "../models/parameterize/common.ts";
-import { loraScale } from "../models/parameterize/lora.ts";
-import { readWeightsIndex, readWeightsTensor, type WeightsIndex } from "../models/weights_file.ts";
-import type { MatrixSpectrum } from "../results/delta_spectrum.ts";
-import type { TensorState } from "../train/checkpoint.ts";
+import {
+  type EncoderConfig,
+  loraScale,
+  readWeightsIndex,
+  readWeightsTensor,
+  seqClsSpecs,
+  type WeightsIndex,
+} from "../models/mod.ts";
+import type { MatrixSpectrum } from "../results/mod.ts";
+import type { TensorState } from "../train/mod.ts";
 import { delta as deltaOf } from "./delta_of.ts";
 import { frobeniusNorm } from "./energy.ts";
 import { type MatrixSlot, matrixSlots, type MatrixType, typesOfLoraTarget } from "./matrices.ts";

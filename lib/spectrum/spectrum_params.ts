@@ -12,9 +12,8 @@
  * @module
  */
 import { z } from "zod";
-import { instanceRefSchema } from "../plan/instance_ref.ts";
-import type { InstanceRef } from "../plan/instance_ref.ts";
-import type { Json } from "../hash/canonical.ts";
+import { type InstanceRef, instanceRefSchema } from "../refs/mod.ts";
+import type { Json } from "../hash/mod.ts";
 
 /** A compared method's threshold and this seed's grid points. */
 export const comparedSchema = z.strictObject({

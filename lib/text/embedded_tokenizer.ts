@@ -17,7 +17,7 @@
  * @module
  */
 import { join } from "node:path";
-import { packageDir } from "../data/npm_assets.ts";
+import { packageDir } from "../data/mod.ts";
 import { HfTokenizer } from "./tokenizer.ts";
 
 /** The special tokens of BERT, in the order they appear in tokenizer.json's `added_tokens`. */

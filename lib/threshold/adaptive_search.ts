@@ -7,9 +7,8 @@
  *
  * @module
  */
-import type { InstanceRef } from "../plan/instance_ref.ts";
-import { type PointResult, readPointResult } from "../results/point_result.ts";
-import type { ThresholdResult } from "../results/threshold_result.ts";
+import type { InstanceRef } from "../refs/mod.ts";
+import { type PointResult, readPointResult, type ThresholdResult } from "../results/mod.ts";
 import { bisectGrid } from "./adaptive.ts";
 import { computeThreshold } from "./aggregate.ts";
 import { checkPoint, modelParamsOf, resolveBaseline, type SweepParams } from "./sweep_params.ts";

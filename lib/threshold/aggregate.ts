@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ThresholdResult } from "../results/threshold_result.ts";
+import type { ThresholdResult } from "../results/mod.ts";
 import { bootstrapCrossing, type BootstrapSettings } from "./bootstrap_crossing.ts";
 import { type CrossingKind, findCrossing } from "./crossing.ts";
 import {

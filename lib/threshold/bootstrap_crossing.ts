@@ -22,8 +22,8 @@
  *
  * @module
  */
-import { Prng } from "../random/prng.ts";
-import { tQuantile } from "../report/student_t.ts";
+import { Prng } from "../random/mod.ts";
+import { tQuantile } from "../report/mod.ts";
 import { findCrossing } from "./crossing.ts";
 import type { SeedPoint } from "./seed_stats.ts";
 

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { tQuantile } from "../report/student_t.ts";
+import { tQuantile } from "../report/mod.ts";
 
 /** Two-sided confidence of every interval over seeds. */
 export const SEED_CONFIDENCE = 0.95;

@@ -1,71 +1,32 @@
 /**
- * Parameters shared by the `threshold` (full grid) and `threshold-search` (adaptive) stages,
- * and the helpers both use to read points and the baseline.
+ * Parameters shared by the `threshold` (full grid) and `threshold-search` (adaptive) stages, as
+ * `lib/threshold` consumes them, and the helpers both use to read points and the baseline.
  *
  * @module
  */
-import { z } from "zod";
-import type { InstanceRef } from "../plan/instance_ref.ts";
-import { instanceRefSchema } from "../plan/instance_ref.ts";
-import { SWEEP_METHODS } from "../results/methods.ts";
-import { type PointResult, readPointResult } from "../results/point_result.ts";
+import type { InstanceRef } from "../refs/mod.ts";
+import { type PointResult, readPointResult, type SweepMethod } from "../results/mod.ts";
 
-/** Where the 90% target comes from. */
-export const baselineSchema = z.union([
-  z.strictObject({
-    /** `lr-search` instances of full fine-tuning, one per seed; their mean is the baseline. */
-    points: z.array(instanceRefSchema).min(1),
-  }),
-  z.strictObject({
-    /** A reference full fine-tuning score given in the config (marked `reference` in results). */
-    reference: z.number().positive(),
-    /** Total parameters of the model (measured baselines read it from the runs). */
-    modelParams: z.number().int().min(0).optional(),
-  }),
-]);
-
-/** One grid point of the sweep: an `lr-search` instance for (size, seed). */
-export const gridPointSchema = z.strictObject({
-  size: z.number().positive(),
-  seed: z.number().int().min(0),
-  point: instanceRefSchema,
-});
-
-/** Parameters of `threshold` and `threshold-search`. */
-export const sweepParamsSchema = z.strictObject({
-  model: z.string().min(1),
-  task: z.string().min(1),
-  method: z.enum(SWEEP_METHODS as ["did", "said", "lora"]),
+/**
+ * Parsed parameters of `threshold` and `threshold-search` (their schema, which parses instance
+ * references, is declared with the `threshold` stage in `stages/threshold.ts`).
+ */
+export interface SweepParams {
+  model: string;
+  task: string;
+  method: SweepMethod;
   /** Fraction of the baseline to reach. */
-  fraction: z.number().gt(0).max(1).default(0.9),
-  baseline: baselineSchema,
-  /** The sweep's grid: every (size, seed) point (the adaptive search runs only some). */
-  points: z.array(gridPointSchema).min(1),
+  fraction: number;
   /**
-   * The bootstrap over seeds of d90/r90 (experiment.report.bootstrap_resamples and
-   * bootstrap_seed); absent: no interval.
+   * Where the 90% target comes from: `lr-search` instances of full fine-tuning, one per seed
+   * (their mean is the baseline), or a reference score given in the config.
    */
-  bootstrap: z.strictObject({
-    resamples: z.number().int().min(100).max(1_000_000),
-    seed: z.number().int(),
-  }).optional(),
-}).superRefine((p, ctx) => {
-  const seen = new Set<string>();
-  p.points.forEach((g, i) => {
-    const k = `${g.size}/${g.seed}`;
-    if (seen.has(k)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["points", i],
-        message: `grid point size=${g.size} seed=${g.seed} appears twice`,
-      });
-    }
-    seen.add(k);
-  });
-});
-
-/** Parsed sweep parameters. */
-export type SweepParams = z.infer<typeof sweepParamsSchema>;
+  baseline: { points: InstanceRef[] } | { reference: number; modelParams?: number };
+  /** The sweep's grid: every (size, seed) point, an `lr-search` instance. */
+  points: { size: number; seed: number; point: InstanceRef }[];
+  /** The bootstrap over seeds of d90/r90; absent: no interval. */
+  bootstrap?: { resamples: number; seed: number };
+}
 
 /** Baseline inputs, named `baseline_<i>`. */
 export function baselineInputs(p: SweepParams): Record<string, InstanceRef> {

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { TypedArray } from "../onnx/dtype.ts";
+import type { TypedArray } from "../onnx/mod.ts";
 
 /** Element types a checkpoint can hold. */
 export type TensorDType = "float32" | "int32" | "int64" | "float64";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Prng, type PrngState } from "../random/prng.ts";
+import { Prng, type PrngState } from "../random/mod.ts";
 
 /** Everything needed to continue the data order exactly where it stopped. */
 export interface DataOrderState {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatCount, matmulParams, runFlops, shapeOfModelRef } from "../models/compute.ts";
+import { formatCount, matmulParams, runFlops, shapeOfModelRef } from "../models/mod.ts";
 import { sizeOf, type TrainParams } from "./run_config.ts";
 import { runSeconds } from "./step_times.ts";
 

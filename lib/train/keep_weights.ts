@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Metrics } from "../results/types.ts";
+import type { Metrics } from "../results/mod.ts";
 import { readCheckpoint, type TensorState, writeCheckpoint } from "./checkpoint.ts";
 import type { Evaluate } from "./train_loop.ts";
 

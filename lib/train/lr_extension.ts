@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PointResult, RunResult } from "../results/types.ts";
+import type { PointResult, RunResult } from "../results/mod.ts";
 import { bestRun, pointFromRuns } from "./select.ts";
 
 /** A point after the search with its extension fields. */

@@ -9,16 +9,26 @@
  */
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { argmaxRows, computeMetrics } from "../data/metrics.ts";
-import type { MetricName } from "../data/schema.ts";
-import { readTokensMeta, readTokenTensors, type TokenTensors } from "../data/token_tensors.ts";
+import {
+  argmaxRows,
+  computeMetrics,
+  type MetricName,
+  readTokensMeta,
+  readTokenTensors,
+  type TokenTensors,
+} from "../data/mod.ts";
 import { deviceSessions, measurePlacement, trainFeeds } from "../device/mod.ts";
-import { readInitState } from "../models/export.ts";
-import type { GraphMeta } from "../models/export.ts";
-import type { TypedArray } from "../onnx/dtype.ts";
-import { EvalSession, ortOptions, TrainSession } from "../onnx/session.ts";
-import type { EvalSpec, InputSpec, TrainSpec } from "../onnx/train.ts";
-import type { Metrics } from "../results/types.ts";
+import { type GraphMeta, readInitState } from "../models/mod.ts";
+import {
+  EvalSession,
+  type EvalSpec,
+  type InputSpec,
+  ortOptions,
+  TrainSession,
+  type TrainSpec,
+  type TypedArray,
+} from "../onnx/mod.ts";
+import type { Metrics } from "../results/mod.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { sessionStateOf, sessionStateTensors, type TensorState } from "./checkpoint.ts";
 import { sizeOf } from "./run_config.ts";

@@ -1,12 +1,14 @@
 /**
  * Parameters of one training run (a stage instance of `train-full`, `train-subspace` or
- * `train-lora`): the run's identity (model, task, method, size, lr, seed), references to the
- * upstream artifacts (exported graphs, tokenized data) and the training hyperparameters.
+ * `train-lora`) as `lib/train` consumes them: the run's identity (model, task, method, size, lr,
+ * seed), references to the upstream artifacts (exported graphs, tokenized data) and the training
+ * hyperparameters. The stage parameter schemas, which parse instance references, are declared
+ * with the stages in `stages/train.ts`; the reference-free hyperparameter schema stays here.
  *
  * @module
  */
 import { z } from "zod";
-import { instanceRefSchema } from "../plan/instance_ref.ts";
+import type { InstanceRef } from "../refs/mod.ts";
 
 /**
  * Hyperparameters shared by every method. The optimizer's constants (AdamW betas, eps, weight
@@ -52,60 +54,34 @@ export const hyperSchema = z.strictObject({
   injectNanAtStep: z.number().int().min(0).optional(),
 });
 
-/** Fields common to all train kinds. */
-const common = {
-  /** Model name, for labels and results. */
-  model: z.string().min(1),
-  /** Task name, for labels and results. */
-  task: z.string().min(1),
-  /** The exported-graphs instance (training graph, eval graph, initial state, graph.json). */
-  graphs: instanceRefSchema,
-  /** The tokenized-data instance. */
-  data: instanceRefSchema,
-  /** Pretraining steps of the model, when the pipeline pretrained it (for the report). */
-  pretrainSteps: z.number().int().min(0).optional(),
-};
+/** Hyperparameters shared by every method, as parsed. */
+export type Hyper = z.infer<typeof hyperSchema>;
 
-function stepsGiven(p: { steps?: number; epochs?: number }): boolean {
-  return (p.steps === undefined) !== (p.epochs === undefined);
-}
-const stepsMessage = { message: "give exactly one of steps or epochs" };
-
-/** `train-full` parameters. */
-export const fullParamsSchema = hyperSchema.extend({
-  ...common,
-  method: z.literal("full").default("full"),
-}).refine(stepsGiven, stepsMessage);
-
-/** `train-subspace` parameters: DID or SAID with subspace dimension d. */
-export const subspaceParamsSchema = hyperSchema.extend({
-  ...common,
-  method: z.enum(["did", "said"]),
-  d: z.number().int().positive(),
-}).refine(stepsGiven, stepsMessage);
+/**
+ * Parsed parameters of any train kind: the hyperparameters, the run's identity and its upstream
+ * references. The stage parameter schemas that parse them (`train-full`, `train-subspace`,
+ * `train-lora`) are declared with their stages in `stages/train.ts`.
+ */
+export type TrainParams =
+  & Hyper
+  & {
+    /** Model name, for labels and results. */
+    model: string;
+    /** Task name, for labels and results. */
+    task: string;
+    /** The exported-graphs instance (training graph, eval graph, initial state, graph.json). */
+    graphs: InstanceRef;
+    /** The tokenized-data instance. */
+    data: InstanceRef;
+    /** Pretraining steps of the model, when the pipeline pretrained it (for the report). */
+    pretrainSteps?: number;
+  }
+  & ({ method: "full" } | { method: "did" | "said"; d: number } | { method: "lora" });
 
 /** The LoRA rank of a `train-lora` run: its exported graphs' `size` (the one place it is keyed). */
 export function loraRank(p: { graphs: { params: Record<string, unknown> } }): number {
   return p.graphs.params.size as number;
 }
-
-/**
- * `train-lora` parameters: LoRA with rank r. The rank is not a parameter of its own: it is the
- * `size` of the exported graphs the run trains, so it enters the instance key once.
- */
-export const loraParamsSchema = hyperSchema.extend({
-  ...common,
-  method: z.literal("lora").default("lora"),
-}).refine(stepsGiven, stepsMessage).refine(
-  (p) => Number.isInteger(p.graphs.params.size) && (p.graphs.params.size as number) > 0,
-  { message: "graphs.params.size (the LoRA rank r) must be a positive integer", path: ["graphs"] },
-);
-
-/** Parsed parameters of any train kind. */
-export type TrainParams =
-  | z.infer<typeof fullParamsSchema>
-  | z.infer<typeof subspaceParamsSchema>
-  | z.infer<typeof loraParamsSchema>;
 
 /** The size of a run: d, r (the graphs' size), or null for full fine-tuning. */
 export function sizeOf(p: TrainParams): number | null {

@@ -7,8 +7,8 @@
  * @module
  */
 import * as path from "node:path";
-import { canonicalJson, sha256Hex } from "../hash/canonical.ts";
-import { type RunResult, writeRunResult } from "../results/run_result.ts";
+import { canonicalJson, sha256Hex } from "../hash/mod.ts";
+import { type RunResult, writeRunResult } from "../results/mod.ts";
 import type { Backend, OpenedRun } from "./backend.ts";
 import { resolveSchedule, sizeOf, type TrainParams } from "./run_config.ts";
 import { trainLoop, type TrainStepper } from "./train_loop.ts";

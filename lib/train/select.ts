@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { EvalPoint, PointResult, RunResult } from "../results/types.ts";
+import type { EvalPoint, PointResult, RunResult } from "../results/mod.ts";
 
 /** The evaluation policy, recorded in results and the report. */
 export const EVAL_POLICY =

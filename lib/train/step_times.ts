@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { KNOWN_SHAPES, matmulParams, type RunCost, runFlops } from "../models/compute.ts";
+import { KNOWN_SHAPES, matmulParams, type RunCost, runFlops } from "../models/mod.ts";
 
 /** One measured step. */
 export interface StepMeasurement {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { EvalPoint, Metrics, RunResult } from "../results/types.ts";
+import type { EvalPoint, Metrics, RunResult } from "../results/mod.ts";
 import { loadCheckpointOrSetAside, type TensorState, writeCheckpoint } from "./checkpoint.ts";
 import { DataOrder, type DataOrderState } from "./data_order.ts";
 import { bestEval } from "./select.ts";

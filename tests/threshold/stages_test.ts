@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import type { StageContext } from "../../lib/pipeline/stage.ts";
 import type { PointResult, RunResult, ThresholdResult } from "../../lib/results/types.ts";
-import { sweepParamsSchema } from "../../lib/threshold/sweep_params.ts";
+import { sweepParamsSchema } from "../../stages/threshold.ts";
 import { lrSearchParams, lrSearchStage } from "../../stages/lr_search.ts";
 import { thresholdStage } from "../../stages/threshold.ts";
 import { adaptiveThreshold } from "../../lib/threshold/adaptive_search.ts";

@@ -10,13 +10,13 @@
  *
  * @module
  */
-import type { Graph, Tensor } from "../../onnx/graph.ts";
+import type { Graph, Tensor } from "../../onnx/mod.ts";
 import type { EncoderConfig } from "../config.ts";
 import type { ParamSource } from "../encoder.ts";
 import type { FastfoodStore } from "../fastfood.ts";
 import { initTensor } from "../init.ts";
 import { encoderParams, numel, type ParamSpec, seqClsHeadParams, usesPooler } from "../params.ts";
-import { Prng } from "../../random/prng.ts";
+import { Prng } from "../../random/mod.ts";
 import { readWeightsTensor, type WeightsIndex } from "../weights_file.ts";
 import { frozenSource } from "./frozen.ts";
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Tensor } from "../../onnx/graph.ts";
+import type { Tensor } from "../../onnx/mod.ts";
 import type { ParamSource } from "../encoder.ts";
 import { embeddedStore, type FastfoodPlan, fastfoodProject, seededPlan } from "../fastfood.ts";
 import { fastfoodProjectBatch } from "../fastfood_batch.ts";

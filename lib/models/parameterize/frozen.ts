@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Graph, Tensor } from "../../onnx/graph.ts";
+import type { Graph, Tensor } from "../../onnx/mod.ts";
 import type { ParamSource } from "../encoder.ts";
 import { WEIGHTS_BIN, type WeightsIndex } from "../weights_file.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Tensor } from "../../onnx/graph.ts";
+import type { Tensor } from "../../onnx/mod.ts";
 import type { ParamSource } from "../encoder.ts";
 import { inputOf, type Parameterization, theta0 } from "./common.ts";
 

@@ -11,11 +11,11 @@
  *
  * @module
  */
-import type { Tensor } from "../../onnx/graph.ts";
+import type { Tensor } from "../../onnx/mod.ts";
 import type { ParamSource } from "../encoder.ts";
 import { add, matmul, mul, transpose } from "../ops.ts";
 import { seqClsHeadParams } from "../params.ts";
-import { Prng } from "../../random/prng.ts";
+import { Prng } from "../../random/mod.ts";
 import {
   frozen,
   inputOf,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ThresholdResult } from "../../results/types.ts";
+import type { ThresholdResult } from "../../results/mod.ts";
 import {
   gridMax,
   methodName,

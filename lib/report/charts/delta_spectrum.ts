@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DeltaSpectrum } from "../../results/delta_spectrum.ts";
+import type { DeltaSpectrum } from "../../results/mod.ts";
 import type { SpectrumAnalysis } from "../spectrum_analysis.ts";
 import { correlationText } from "../format.ts";
 import { CONFIG, SCHEMA } from "./common.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PointResult, ThresholdResult } from "../../results/types.ts";
+import type { PointResult, ThresholdResult } from "../../results/mod.ts";
 import type { Analysis } from "../analysis.ts";
 import { accuracyVsDChart } from "./accuracy_vs_d.ts";
 import { accuracyVsRChart } from "./accuracy_vs_r.ts";

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { PointResult, ThresholdResult } from "../../results/types.ts";
+import type { PointResult, ThresholdResult } from "../../results/mod.ts";
 import { methodName, thresholdNumber, type ThresholdStatistic, variantLabel } from "../analysis.ts";
-import { tInterval } from "../../threshold/seed_stats.ts";
+import { tInterval } from "../../threshold/mod.ts";
 import {
   type Chart,
   type ChartName,

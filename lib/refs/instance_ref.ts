@@ -5,10 +5,16 @@
  * @module
  */
 import { z } from "zod";
-import type { InstanceRef, Json } from "../pipeline/stage.ts";
+import type { Json } from "../hash/mod.ts";
 
-/** The engine's instance reference, for modules outside the planner that pass references on. */
-export type { InstanceRef };
+/**
+ * A reference to a stage instance: its kind and its (unparsed) parameters — the same shape as the
+ * engine's `InstanceRef` (`lib/pipeline/stage.ts`), restated so that `lib/` needs no engine import.
+ */
+export interface InstanceRef {
+  kind: string;
+  params: Record<string, Json>;
+}
 
 /** A reference to an upstream stage instance, as it appears inside parameters. */
 export const instanceRefSchema: z.ZodType<InstanceRef> = z.strictObject({
