@@ -14,13 +14,15 @@ import {
   workOf,
 } from "./helpers.ts";
 
+// Each training job sleeps 4 × 2.5 s, so the three jobs the crash leaves behind are still running
+// when the rerun adopts them, even on a loaded machine.
 const EXPERIMENT = `sources:
   - { name: alpha, size: 5 }
 train:
   lr: [0.1, 0.2]
   seeds: [0, 1]
   steps: 4
-  sleepMs: 1200`;
+  sleepMs: 2500`;
 
 const isTrain = (id: string) => id.startsWith("train{");
 
