@@ -63,6 +63,19 @@ export function d90VsPretrainStepsChart(
   }
   const panels = [...new Set(rows.map((r) => r.panel))].sort();
   const methods = [...new Set(thresholds.map((t) => t.method))];
+  // Both layers (interval bars and the line of values) share their x and colour encodings.
+  const x = {
+    field: "pretrainSteps",
+    type: "quantitative",
+    scale: { type: "log", nice: false, padding: 20 },
+    title: "pretraining steps (log scale)",
+  } as const;
+  const color = {
+    field: "method",
+    type: "nominal",
+    scale: methodScale(methods),
+    title: "method",
+  } as const;
   return {
     name: "d90_vs_pretrain_steps",
     title,
@@ -84,12 +97,7 @@ export function d90VsPretrainStepsChart(
         layer: [{
           mark: { type: "errorbar", ticks: true },
           encoding: {
-            x: {
-              field: "pretrainSteps",
-              type: "quantitative",
-              scale: { type: "log", nice: false, padding: 20 },
-              title: "pretraining steps (log scale)",
-            },
+            x,
             y: {
               field: "low",
               type: "quantitative",
@@ -97,34 +105,19 @@ export function d90VsPretrainStepsChart(
               title: "d90 (DID, SAID) or r90 (LoRA), log scale",
             },
             y2: { field: "high" },
-            color: {
-              field: "method",
-              type: "nominal",
-              scale: methodScale(methods),
-              title: "method",
-            },
+            color,
           },
         }, {
           mark: { type: "line", point: { filled: true, size: 60 } },
           encoding: {
-            x: {
-              field: "pretrainSteps",
-              type: "quantitative",
-              scale: { type: "log", nice: false, padding: 20 },
-              title: "pretraining steps (log scale)",
-            },
+            x,
             y: {
               field: "value",
               type: "quantitative",
               scale: { type: "log" },
               title: "d90 (DID, SAID) or r90 (LoRA), log scale",
             },
-            color: {
-              field: "method",
-              type: "nominal",
-              scale: methodScale(methods),
-              title: "method",
-            },
+            color,
             tooltip: [
               { field: "model", type: "nominal" },
               { field: "task", type: "nominal" },
