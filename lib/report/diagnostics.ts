@@ -81,8 +81,16 @@ export function lrEdgeSummary(points: PointResult[]): string {
 
 /** Per curve with significant falls, and in total: how many falls the seed-mean curves have. */
 export function fallLines(thresholds: ThresholdResult[]): string[] {
-  const tested = thresholds.filter((t) => t.falls !== undefined);
-  if (tested.length === 0) return ["These results do not record the curves' falls."];
+  const recorded = thresholds.filter((t) => t.falls !== undefined);
+  if (recorded.length === 0) return ["These results do not record the curves' falls."];
+  // A fall is judged on intervals, which need at least two seeds at two sizes of a curve.
+  const tested = recorded.filter((t) => (t.curve ?? []).filter((c) => c.n >= 2).length >= 2);
+  if (tested.length === 0) {
+    return [
+      `Not tested: no curve has two or more seeds at two or more sizes (intervals need ≥ 2 ` +
+      `seeds), so a fall cannot be told from noise; run more seeds (\`seeds\`) to check it.`,
+    ];
+  }
   const lines: string[] = [];
   let total = 0;
   for (const t of tested) {
@@ -99,7 +107,11 @@ export function fallLines(thresholds: ThresholdResult[]): string[] {
   const bad = lines.length;
   lines.unshift(
     `${total} significant fall${total === 1 ? "" : "s"} in all, on ${bad} of ${tested.length} ` +
-      `curves (rule: ${
+      `curves with ≥ 2 seeds${
+        recorded.length > tested.length
+          ? ` (${recorded.length - tested.length} curves with one seed not tested)`
+          : ""
+      } (rule: ${
         tested[0].fallRule ?? "later mean below an earlier one beyond both " +
             "intervals"
       }).`,
