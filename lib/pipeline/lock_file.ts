@@ -90,6 +90,11 @@ export function readLock(file: string, warn?: (msg: string) => void): LockData {
   } catch {
     return new Map();
   }
+  // The file as `formatLock` writes it reads line by line (a large study's lock is megabytes of
+  // flow-style YAML, slow to parse); anything else — an edited or older file — goes to the YAML
+  // parser. The fast reading is used only when writing it back gives the same text.
+  const fast = readFormattedLock(text);
+  if (fast && formatLock(fast) === text) return fast;
   try {
     const doc = parse(text) as { instances?: Record<string, LockEntry> } | null;
     const m: LockData = new Map();
@@ -108,6 +113,65 @@ export function readLock(file: string, warn?: (msg: string) => void): LockData {
     warn?.(`${file}: unreadable lock file ignored (${(err as Error).message.split("\n")[0]})`);
     return new Map();
   }
+}
+
+const ID_LINE = /^ {2}("(?:[^"\\]|\\.)*"):$/;
+const INPUT_LINE = /^ {6}("(?:[^"\\]|\\.)*"): \{id: ("(?:[^"\\]|\\.)*"), key: ([0-9a-f]+)\}$/;
+const OUTPUT_LINE = /^ {6}("(?:[^"\\]|\\.)*"): \{digest: ([0-9a-f]+), size: (\d+)\}$/;
+
+/**
+ * Lock data from text in exactly `formatLock`'s layout, or null at the first line that is not.
+ * (The caller checks the round trip, so a subtly different file never passes as this layout.)
+ */
+export function readFormattedLock(text: string): LockData | null {
+  const lines = text.split("\n");
+  if (lines[0] + "\n" !== HEADER || lines[1] !== "version: 1") return null;
+  const m: LockData = new Map();
+  if (lines[2] === "instances: {}") return m;
+  if (lines[2] !== "instances:") return null;
+  let i = 3;
+  const field = (name: string): string | null => {
+    const prefix = `    ${name}: `;
+    return lines[i]?.startsWith(prefix) ? lines[i++].slice(prefix.length) : null;
+  };
+  try {
+    while (i < lines.length && lines[i] !== "") {
+      const idm = ID_LINE.exec(lines[i++]);
+      const kind = field("kind");
+      const key = field("key");
+      const code = field("code");
+      const params = field("params");
+      if (!idm || kind === null || key === null || code === null || params === null) return null;
+      const e: LockEntry = {
+        kind: JSON.parse(kind),
+        key,
+        code,
+        params: JSON.parse(params),
+        inputs: {},
+        outputs: {},
+      };
+      if (lines[i] === "    inputs: {}") i++;
+      else if (lines[i] === "    inputs:") {
+        for (i++; INPUT_LINE.test(lines[i] ?? ""); i++) {
+          const [, n, id, k] = INPUT_LINE.exec(lines[i])!;
+          e.inputs[JSON.parse(n)] = { id: JSON.parse(id), key: k };
+        }
+      } else return null;
+      if (lines[i] === "    outputs: {}") i++;
+      else if (lines[i] === "    outputs:") {
+        for (i++; OUTPUT_LINE.test(lines[i] ?? ""); i++) {
+          const [, n, digest, size] = OUTPUT_LINE.exec(lines[i])!;
+          e.outputs[JSON.parse(n)] = { digest, size: Number(size) };
+        }
+      } else return null;
+      const publish = field("publish");
+      if (publish !== null) e.publish = JSON.parse(publish);
+      m.set(JSON.parse(idm[1]), e);
+    }
+  } catch {
+    return null;
+  }
+  return i === lines.length - 1 && lines[i] === "" ? m : null;
 }
 
 /** Writes the lock file atomically when its content changed. Returns whether it wrote. */
