@@ -6,21 +6,11 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { type LoopOptions, trainLoop } from "../../lib/train/train_loop.ts";
 import { failureTest } from "../pipeline/failure_table.ts";
-import { fakeEvaluate, FakeStepper, makeData } from "./fake_stepper.ts";
+import { fakeEvaluate, fakeLoopOptions, FakeStepper, makeData } from "./fake_stepper.ts";
 
 const train = makeData(200, 1);
 const evaluate = fakeEvaluate(makeData(100, 2), makeData(100, 3));
-const opts: LoopOptions = {
-  trainSize: 200,
-  batchSize: 16,
-  steps: 40,
-  evalEvery: 20,
-  checkpointEvery: 10,
-  lossEvery: 5,
-  seed: 11,
-  metric: "accuracy",
-  runId: "fake-run",
-};
+const opts: LoopOptions = fakeLoopOptions(40);
 
 for (
   const [kind, damage] of [

@@ -10,27 +10,14 @@ import type { PlannedRef } from "../../lib/pipeline/planner.ts";
 import type { Json } from "../../lib/pipeline/stage.ts";
 import { UNRECORDED_PROVENANCE_PARAMS } from "../../lib/report/provenance_params.ts";
 import type { ThresholdResult } from "../../lib/results/types.ts";
+import { fakeSweep, fakeUpstream } from "./fixtures/fake_refs.ts";
 import { fakeStages } from "./fixtures/fake_stages.ts";
 import { runRefs } from "./harness.ts";
 
 const LRS = [0.03, 0.3];
 const hyper = { seed: 0, steps: 40, batchSize: 16, evalEvery: 20, warmupRatio: 0.1 };
-const up = (name: string, size?: number) => ({
-  kind: "fake-upstream",
-  params: (size === undefined ? { name } : { name, size }) as Record<string, Json>,
-});
-const trainParams = (extra: Record<string, Json>) => ({
-  model: "fake",
-  task: "synthetic",
-  graphs: up("graphs"),
-  data: up("data"),
-  ...hyper,
-  ...extra,
-});
-const baseline = {
-  kind: "lr-search",
-  params: { train: { kind: "train-fake-full", params: trainParams({}) }, lrs: LRS },
-};
+const { trainParams, baseline } = fakeSweep(hyper, LRS);
+const up = fakeUpstream;
 /** r = 2: its graphs fail; r = 3: its lr 0.3 run fails. */
 const point = (r: number) => ({
   kind: "lr-search",

@@ -6,30 +6,16 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import type { PlannedRef } from "../../lib/pipeline/planner.ts";
-import type { Json } from "../../lib/pipeline/stage.ts";
 import type { PointResult, ThresholdResult } from "../../lib/results/types.ts";
+import { fakeSweep, fakeUpstream } from "./fixtures/fake_refs.ts";
 import { fakeStages } from "./fixtures/fake_stages.ts";
 import { runRefs } from "./harness.ts";
 
 const GRID = [1, 2, 3, 4, 5, 6, 7, 8];
 const LRS = [0.03, 0.3, 1e30];
 const hyper = { seed: 0, steps: 60, batchSize: 16, evalEvery: 20, warmupRatio: 0.1 };
-const up = (name: string, size?: number) => ({
-  kind: "fake-upstream",
-  params: (size === undefined ? { name } : { name, size }) as Record<string, Json>,
-});
-const trainParams = (extra: Record<string, Json>) => ({
-  model: "fake",
-  task: "synthetic",
-  graphs: up("graphs"),
-  data: up("data"),
-  ...hyper,
-  ...extra,
-});
-const baseline = {
-  kind: "lr-search",
-  params: { train: { kind: "train-fake-full", params: trainParams({}) }, lrs: LRS },
-};
+const { trainParams, baseline } = fakeSweep(hyper, LRS);
+const up = fakeUpstream;
 const point = (r: number) => ({
   kind: "lr-search",
   params: {

@@ -3,7 +3,7 @@
  * seeded dataset. Deterministic, so resumed and uninterrupted runs can be compared exactly.
  */
 import type { TensorState } from "../../lib/train/checkpoint.ts";
-import type { Evaluate, TrainStepper } from "../../lib/train/train_loop.ts";
+import type { Evaluate, LoopOptions, TrainStepper } from "../../lib/train/train_loop.ts";
 import { Prng } from "../../lib/random/prng.ts";
 
 export const DIM = 4;
@@ -94,5 +94,20 @@ export function fakeEvaluate(
       select: { accuracy: acc(w, sel) },
       report: { accuracy: acc(w, rep) },
     });
+  };
+}
+
+/** Loop options of the fake runs: 200 training rows, batch 16, evaluation every 20 steps. */
+export function fakeLoopOptions(steps: number): LoopOptions {
+  return {
+    trainSize: 200,
+    batchSize: 16,
+    steps,
+    evalEvery: 20,
+    checkpointEvery: 10,
+    lossEvery: 5,
+    seed: 11,
+    metric: "accuracy",
+    runId: "fake-run",
   };
 }
