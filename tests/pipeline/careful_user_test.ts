@@ -17,20 +17,11 @@ import {
   ranIds,
   type TestProject,
   verifyStore,
+  waitFor,
 } from "./helpers.ts";
 
 const T = (lr: number, steps = 3, sleepMs = 0) =>
   `train{data=alpha,fail=false,lr=${lr},seed=0,size=5,sleepMs=${sleepMs},steps=${steps}}`;
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The step of the train instance's scratch checkpoint once it reached `atLeast`. */
 function checkpointAt(p: TestProject, key: string, atLeast: number): number | undefined {

@@ -5,18 +5,15 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { basicConfig, makeProject, ranIds, type TestProject, verifyStore } from "./helpers.ts";
+import {
+  basicConfig,
+  makeProject,
+  ranIds,
+  type TestProject,
+  verifyStore,
+  waitFor,
+} from "./helpers.ts";
 import { failureTest } from "./failure_table.ts";
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The checkpoint step of the running train instance, once it has reached `atLeast`. */
 function checkpointStep(p: TestProject, atLeast: number): number | undefined {

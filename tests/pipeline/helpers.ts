@@ -187,3 +187,18 @@ export function lockKey(p: TestProject, id: string): string {
   assert.ok(i >= 0, `${id} is in the lock file`);
   return /key: ([0-9a-f]{64})/.exec(text.slice(i))![1];
 }
+
+/** Polls `probe` every 25 ms until it returns a value; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined,
+  timeoutMs = 30000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
