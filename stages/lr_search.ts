@@ -11,20 +11,29 @@
  * next one is obtained and the choice repeated (`lib/train/lr_extension.ts`). The point records
  * the lrs tried, those added, and whether the final best still sits at an edge.
  *
+ * Following (`follow`, the experiment's `lr_select: first-seed`): the point of a later seed does
+ * no search of its own. Its one input is the first seed's point; every candidate lr (grid and
+ * extension) is on demand, and only the lr that point chose is trained. The point records the
+ * seed it took its lr from (`lrFrom`).
+ *
  * @module
  */
 import { z } from "zod";
-import { defineStage, type InstanceRef } from "../lib/pipeline/stage.ts";
+import { defineStage, type InstanceRef, type StageContext } from "../lib/pipeline/stage.ts";
 import { instanceRefSchema } from "../lib/refs/mod.ts";
 import {
   missingFrom,
   POINT_FILE,
+  readPointResult,
   readRunResult,
   type RunResult,
   sizeLabel,
   writePointResult,
 } from "../lib/results/mod.ts";
-import { extendLrSearch } from "../lib/train/mod.ts";
+import { extendLrSearch, pointFromRuns } from "../lib/train/mod.ts";
+
+/** The parsed parameters of an `lr-search` instance. */
+export type LrSearchParams = z.infer<typeof lrSearchParams>;
 
 /** Parameters: a train instance without its lr, and the lr grid. */
 export const lrSearchParams = z.strictObject({
@@ -40,6 +49,8 @@ export const lrSearchParams = z.strictObject({
     low: z.array(z.number().positive()),
     high: z.array(z.number().positive()),
   }).optional(),
+  /** The first seed's `lr-search` point: train only at the lr it chose. */
+  follow: instanceRefSchema.optional(),
 }).superRefine((p, ctx) => {
   if (p.extend === undefined) return;
   const lo = Math.min(...p.lrs);
@@ -61,8 +72,66 @@ export function extensionInput(side: "low" | "high", i: number): string {
   return `ext_${side}_${i}`;
 }
 
+/** The train instances of the grid's lrs, `lr_<i>`. */
+function gridInputs(p: LrSearchParams): Record<string, InstanceRef> {
+  return Object.fromEntries(p.lrs.map((lr, i) => [`lr_${i}`, trainRefForLr(p, lr)]));
+}
+
+/** The train instances of the extension's lrs, `ext_<side>_<i>`. */
+function extensionInputs(p: LrSearchParams): Record<string, InstanceRef> {
+  return Object.fromEntries(
+    (["low", "high"] as const).flatMap((side) =>
+      (p.extend?.[side] ?? []).map((lr, i) => [extensionInput(side, i), trainRefForLr(p, lr)])
+    ),
+  );
+}
+
+/** The input (grid or extension) whose run has learning rate `lr`, or null if none. */
+function inputOfLr(p: LrSearchParams, lr: number): string | null {
+  const i = p.lrs.indexOf(lr);
+  if (i >= 0) return `lr_${i}`;
+  for (const side of ["low", "high"] as const) {
+    const j = (p.extend?.[side] ?? []).indexOf(lr);
+    if (j >= 0) return extensionInput(side, j);
+  }
+  return null;
+}
+
+/** A following point: the run of this seed at the lr the first seed's point chose. */
+async function runFollowing(ctx: StageContext<LrSearchParams>): Promise<void> {
+  const p = ctx.params;
+  if (!("follow" in ctx.inputs)) {
+    const m = missingFrom(ctx.failedInputs, "lr-search")[0];
+    throw new Error(
+      `the first seed's lr search failed, so this seed has no lr to train at` +
+        (m ? `: ${m.id}: ${m.reason} (log ${m.log})` : ""),
+    );
+  }
+  const chosen = readPointResult(ctx.inputs.follow);
+  if (chosen.bestLr === null) {
+    throw new Error(
+      `the first seed's lr search (seed ${chosen.seed}) chose no lr: none of its runs finished ` +
+        `with an evaluation (${chosen.runs.map((r) => `lr ${r.lr}: ${r.status}`).join(", ")})`,
+    );
+  }
+  const input = inputOfLr(p, chosen.bestLr);
+  if (input === null) {
+    throw new Error(
+      `the first seed's point chose lr ${chosen.bestLr}, which is not among this point's lrs ` +
+        `(${[...p.lrs, ...(p.extend?.low ?? []), ...(p.extend?.high ?? [])].join(", ")})`,
+    );
+  }
+  const run = readRunResult(await ctx.obtain(input));
+  const point = { ...pointFromRuns([run]), lrs: [run.lr], extended: [], lrFrom: chosen.seed };
+  ctx.log(
+    `lr ${run.lr} (chosen by seed ${chosen.seed}): ${run.status} report ${point.metric}=` +
+      `${point.value ?? "-"}`,
+  );
+  writePointResult(ctx.outDir, point);
+}
+
 /** The train instance of one lr. */
-export function trainRefForLr(p: z.infer<typeof lrSearchParams>, lr: number): InstanceRef {
+export function trainRefForLr(p: LrSearchParams, lr: number): InstanceRef {
   return { kind: p.train.kind, params: { ...p.train.params, lr } };
 }
 
@@ -71,13 +140,8 @@ export const lrSearchStage = defineStage({
   description: "best learning rate of one (method, size, seed) point, chosen on the select split",
   module: import.meta.url,
   params: lrSearchParams,
-  inputs: (p) => Object.fromEntries(p.lrs.map((lr, i) => [`lr_${i}`, trainRefForLr(p, lr)])),
-  onDemand: (p) =>
-    Object.fromEntries(
-      (["low", "high"] as const).flatMap((side) =>
-        (p.extend?.[side] ?? []).map((lr, i) => [extensionInput(side, i), trainRefForLr(p, lr)])
-      ),
-    ),
+  inputs: (p) => p.follow ? { follow: p.follow } : gridInputs(p),
+  onDemand: (p) => ({ ...(p.follow ? gridInputs(p) : {}), ...extensionInputs(p) }),
   tolerates: () => "all",
   outputs: () => [POINT_FILE],
   label: (p) => {
@@ -90,6 +154,7 @@ export const lrSearchStage = defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
+    if (p.follow) return await runFollowing(ctx);
     const missing = missingFrom(ctx.failedInputs, "lr-run");
     const runs: RunResult[] = p.lrs.flatMap((_, i) =>
       `lr_${i}` in ctx.inputs ? [readRunResult(ctx.inputs[`lr_${i}`])] : []

@@ -212,6 +212,11 @@ export const experimentSchema = z.strictObject({
    * more lrs beyond that end, one at a time (0: off).
    */
   lr_extend: z.number().int().min(0).max(10).default(2),
+  /**
+   * Which seeds search the lr: `per-seed` (every seed runs the whole grid and picks its own) or
+   * `first-seed` (the first seed searches; every other seed trains only at the lr it chose).
+   */
+  lr_select: z.enum(["per-seed", "first-seed"]).default("per-seed"),
   /** Evaluation policy: select lr on a held-out slice of train (`holdout`) or on validation. */
   policy: z.enum(["holdout", "validation"]).default("holdout"),
   /** Fraction of train held out as the select split (policy holdout). */

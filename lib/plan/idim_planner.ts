@@ -225,6 +225,8 @@ export class IdimPlan {
     const lrs = lrGridFor(spec, size);
     const extend = extensionLrs(spec, lrs, this.exp.lr_extend);
     const hasExtension = extend.low.length + extend.high.length > 0;
+    const first = this.exp.seeds[0];
+    const follows = this.exp.lr_select === "first-seed" && seed !== first;
     return {
       kind: "lr-search",
       params: {
@@ -232,6 +234,9 @@ export class IdimPlan {
         lrs,
         // Only when there is one, so a config without extension keeps its points' keys.
         ...(hasExtension ? { extend: extend as unknown as Json } : {}),
+        ...(follows
+          ? { follow: this.pointRef(model, task, method, size, first) as unknown as Json }
+          : {}),
       },
     };
   }
@@ -352,7 +357,10 @@ export class IdimPlan {
           ? `select: a seeded ${Math.round(e.select_fraction * 100)}% slice held out of train`
           : "the validation split itself (policy: validation)",
         reportSplit: "report: the task's validation split (GLUE/ANLI test labels are hidden)",
-        lrSelection: EVAL_POLICY,
+        lrSelection: e.lr_select === "first-seed" && e.seeds.length > 1
+          ? `${EVAL_POLICY}; the lr is searched on the first seed (${e.seeds[0]}) only, and ` +
+            "every other seed trains at the lr that seed chose"
+          : EVAL_POLICY,
         seeds: `${e.seeds.length} seed(s) [${e.seeds.join(", ")}]; d90/r90 is read from the ` +
           "seed-mean curve (first grid size whose mean reaches the target), with a bootstrap " +
           `interval over seeds (${e.report.bootstrap_resamples} resamples, seed ` +

@@ -37,6 +37,11 @@ export const pointResultSchema = z.looseObject({
   extended: z.array(finite).optional(),
   /** Whether the final best lr is still the lowest or highest tried (null: inside). */
   lrEdge: z.enum(["low", "high"]).nullable().optional(),
+  /**
+   * The seed whose lr search chose this point's lr (`lr_select: first-seed`); absent when the
+   * point chose among its own runs.
+   */
+  lrFrom: finite.optional(),
   /** The lr runs that failed: the point is the best of the others. */
   missing: z.array(missingRecordSchema).optional(),
 });

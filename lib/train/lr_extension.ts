@@ -6,6 +6,10 @@
  * — the extension's bound was hit, or there was none. A point whose every run failed is
  * extended downwards (divergence usually means the lr is too high) and has no `lrEdge`.
  *
+ * An edge counts only when its lr is the strict best: when another lr ties with it on the
+ * selection metric (typically every lr predicting the majority class), the best is a plateau,
+ * not an edge, so nothing is extended and `lrEdge` is null.
+ *
  * @module
  */
 import type { PointResult, RunResult } from "../results/mod.ts";
@@ -37,25 +41,42 @@ export async function extendLrSearch(
     extended.push(r.lr);
   };
   for (;;) {
-    const best = bestRun(runs);
-    const lrs = runs.map((r) => r.lr);
     const canLow = used.low < extension.low.length;
     const canHigh = used.high < extension.high.length;
-    if (best === null) {
+    if (bestRun(runs) === null) {
       if (canLow) await next("low");
       else break;
-    } else if (best.lr === Math.min(...lrs) && canLow) await next("low");
-    else if (best.lr === Math.max(...lrs) && canHigh) await next("high");
+      continue;
+    }
+    const edge = strictEdge(runs);
+    if (edge === "low" && canLow) await next("low");
+    else if (edge === "high" && canHigh) await next("high");
     else break;
   }
   const point = pointFromRuns(runs);
   const lrs = point.runs.map((r) => r.lr);
-  const lrEdge = point.bestLr === null
-    ? null
-    : point.bestLr === lrs[0]
-    ? "low"
-    : point.bestLr === lrs[lrs.length - 1]
-    ? "high"
-    : null;
+  const lrEdge = point.bestLr === null ? null : strictEdge(runs);
   return { ...point, lrs, extended: extended.sort((a, b) => a - b), lrEdge };
+}
+
+/** The selection metric of a run's best evaluation, or null when it has none. */
+function selectScore(r: RunResult): number | null {
+  if (r.status !== "ok" || r.best === null) return null;
+  const v = r.best.select[r.metric];
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * `low` (`high`) when the best run's lr is the lowest (highest) tried and no other run ties
+ * with its selection score; null otherwise.
+ */
+function strictEdge(runs: RunResult[]): "low" | "high" | null {
+  const best = bestRun(runs);
+  if (best === null) return null;
+  const top = selectScore(best);
+  if (runs.some((r) => r !== best && selectScore(r) === top)) return null;
+  const lrs = runs.map((r) => r.lr);
+  if (best.lr === Math.min(...lrs)) return "low";
+  if (best.lr === Math.max(...lrs)) return "high";
+  return null;
 }

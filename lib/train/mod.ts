@@ -19,5 +19,5 @@ export { extendLrSearch } from "./lr_extension.ts";
 export { onnxBackend } from "./onnx_backend.ts";
 export { hyperSchema, sizeOf, type TrainParams } from "./run_config.ts";
 export { runTrainStage } from "./run_stage.ts";
-export { EVAL_POLICY } from "./select.ts";
+export { EVAL_POLICY, pointFromRuns } from "./select.ts";
 export { trainLoop, type TrainStepper } from "./train_loop.ts";

@@ -197,3 +197,31 @@ Deno.test("the config reference in README.md is a valid config that plans", asyn
   assert.match(r.out, /would run report\{/);
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("lr_select first-seed: more seeds add points, not grids (their runs are on demand)", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const base = Deno.readTextFileSync(path.join(REPO, "pipeline.yaml"))
+      .replace(/^  seeds: .*$/m, "  seeds: [0]")
+      .replace(/^  lr_select: .*\n/m, "");
+    const one = path.join(dir, "one.yaml");
+    const three = path.join(dir, "three.yaml");
+    Deno.writeTextFileSync(one, base);
+    Deno.writeTextFileSync(
+      three,
+      base.replace(/^  seeds: \[0\]$/m, "  seeds: [0, 1, 2]\n  lr_select: first-seed"),
+    );
+    const a = countKinds(one);
+    const b = countKinds(three);
+    const trainKinds = ["train-full", "train-subspace", "train-lora"];
+    for (const k of trainKinds) {
+      assert.equal(b[k], a[k], `${k}: the grid runs of the first seed only`);
+    }
+    assert.equal(b["lr-search"], 3 * a["lr-search"], "one point per seed");
+    const candidates = (c: Record<string, number>) =>
+      trainKinds.reduce((s, k) => s + (c[`${k}?`] ?? 0), 0);
+    assert.ok(candidates(b) > candidates(a), "the later seeds' candidate lrs are on demand");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

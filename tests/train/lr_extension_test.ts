@@ -13,7 +13,7 @@ import { fakeStages } from "./fixtures/fake_stages.ts";
 import { runRefs } from "./harness.ts";
 
 const up = (name: string) => ({ kind: "fake-upstream", params: { name } as Record<string, Json> });
-const search = (lrStar: number, lrs: number[], steps: number): PlannedRef => {
+const search = (lrStar: number, lrs: number[], steps: number, seed = 0): PlannedRef => {
   const ext = extensionLrs(lrs, lrs, steps);
   return {
     kind: "lr-search",
@@ -25,7 +25,7 @@ const search = (lrStar: number, lrs: number[], steps: number): PlannedRef => {
           task: "synthetic",
           graphs: up("graphs"),
           data: up("data"),
-          seed: 0,
+          seed,
           steps: 4,
           batchSize: 16,
           evalEvery: 2,
@@ -96,6 +96,35 @@ Deno.test("lr extension: the bound is hit → lrEdge 'high'; best inside the gri
     const pn = point(r.outputOf(none));
     assert.deepEqual(pn.extended, []);
     assert.equal(pn.lrEdge, "high", "lr_extend 0: no extension, the edge is flagged");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("lr_select first-seed: a later seed trains only at the lr the first seed chose", async () => {
+  const root = Deno.makeTempDirSync();
+  try {
+    // The first seed's search finds 0.27 through the extension; seed 1 follows it.
+    const first = search(0.27, [0.01, 0.03, 0.09], 2, 0);
+    const later = search(0.27, [0.01, 0.03, 0.09], 2, 1);
+    later.params.follow = first as unknown as Json;
+    const r = await runRefs(root, [later], fakeStages);
+    assert.deepEqual(r.summary.failed, [], r.lines.join("\n"));
+    const inst = r.dag.roots[0];
+    assert.deepEqual(Object.keys(inst.inputs), ["follow"], "the first seed's point is its input");
+    const candidates = Object.values(inst.onDemand);
+    assert.equal(candidates.length, 7, "every grid and extension lr is a candidate");
+    const trained = candidates.filter((i) => r.store.readManifest(i.key));
+    assert.equal(trained.length, 1, "only the chosen lr is trained");
+    assert.equal(trained[0].params.lr, 0.27);
+    assert.equal(trained[0].params.seed, 1);
+    const p = point(r.outputOf(later));
+    assert.equal(p.seed, 1);
+    assert.equal(p.bestLr, 0.27);
+    assert.equal(p.lrFrom, 0);
+    assert.deepEqual(p.lrs, [0.27]);
+    assert.equal(p.lrEdge, undefined, "the edge is the searching seed's to report");
+    assert.equal(point(r.outputOf(first)).bestLr, 0.27);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }

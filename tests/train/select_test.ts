@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunResult } from "../../lib/results/types.ts";
 import { bestEval, bestRun, pointFromRuns } from "../../lib/train/select.ts";
+import { extendLrSearch } from "../../lib/train/lr_extension.ts";
 
 const ev = (step: number, sel: number, rep: number) => ({
   step,
@@ -54,4 +55,24 @@ Deno.test("select: a point whose runs all diverged has a null value, runs kept",
 
 Deno.test("select: runs of different points are refused", () => {
   assert.throws(() => pointFromRuns([run(1, 0.5, 0.5), { ...run(2, 0.5, 0.5), size: 8 }]), /size/);
+});
+
+Deno.test("lr extension: a tie at the lowest lr (every lr at the majority class) is a plateau, not an edge", async () => {
+  const tied = [run(1e-2, 0.69, 0.69), run(1e-1, 0.69, 0.69), run(1, 0.69, 0.69)];
+  let obtained = 0;
+  const p = await extendLrSearch(tied, { low: [1e-3], high: [10] }, () => {
+    obtained++;
+    return Promise.resolve(run(1e-3, 0.69, 0.69));
+  });
+  assert.equal(obtained, 0, "a tie does not chase the edge");
+  assert.equal(p.bestLr, 1e-2, "ties still go to the smaller lr");
+  assert.equal(p.lrEdge, null);
+  const strict = [run(1e-2, 0.8, 0.8), run(1e-1, 0.7, 0.7), run(1, 0.7, 0.7)];
+  const q = await extendLrSearch(strict, { low: [1e-3], high: [] }, () => {
+    obtained++;
+    return Promise.resolve(run(1e-3, 0.75, 0.75));
+  });
+  assert.equal(obtained, 1, "a strict best at the lowest lr is extended");
+  assert.equal(q.bestLr, 1e-2);
+  assert.equal(q.lrEdge, null, "after the extension the best is inside");
 });
