@@ -202,14 +202,14 @@ Deno.test("lr_select first-seed: more seeds add points, not grids (their runs ar
   const dir = Deno.makeTempDirSync();
   try {
     const base = Deno.readTextFileSync(path.join(REPO, "pipeline.yaml"))
-      .replace(/^  seeds: .*$/m, "  seeds: [0]")
-      .replace(/^  lr_select: .*\n/m, "");
+      .replace(/^ {2}seeds: .*$/m, "  seeds: [0]")
+      .replace(/^ {2}lr_select: .*\n/m, "");
     const one = path.join(dir, "one.yaml");
     const three = path.join(dir, "three.yaml");
     Deno.writeTextFileSync(one, base);
     Deno.writeTextFileSync(
       three,
-      base.replace(/^  seeds: \[0\]$/m, "  seeds: [0, 1, 2]\n  lr_select: first-seed"),
+      base.replace(/^ {2}seeds: \[0\]$/m, "  seeds: [0, 1, 2]\n  lr_select: first-seed"),
     );
     const a = countKinds(one);
     const b = countKinds(three);
