@@ -47,8 +47,11 @@ export const downloadDatasetParams = z.strictObject({
   n_select: count,
   n_report: count,
   seed: z.number().int().min(0).default(0),
-  /** brown-genre: the 15 genres or a 4-way grouping (press, general prose, learned, fiction). */
-  labels: z.enum(["genre15", "coarse4"]).default("genre15"),
+  /**
+   * brown-genre: the 15 genres or a 4-way grouping (press, general prose, learned, fiction);
+   * spam: ham/spam (`binary`) or the corpus folder of the email (`source`, 5 labels).
+   */
+  labels: z.enum(["genre15", "coarse4", "binary", "source"]).default("genre15"),
   /** brown-same-doc: negatives from another document of the same genre, or of any genre. */
   negatives: z.enum(["same-genre", "any-document"]).default("same-genre"),
   /** brown-genre: consecutive sentences of one document per example (absent: one). */

@@ -65,6 +65,8 @@ export const sweepParamsSchema: z.ZodType<SweepParams> = z.strictObject({
     resamples: z.number().int().min(100).max(1_000_000),
     seed: z.number().int(),
   }).optional(),
+  /** `threshold-search` only: the grid's `threshold` it runs beside (`search: both`). */
+  after: instanceRefSchema.optional(),
 }).superRefine((p, ctx) => {
   const seen = new Set<string>();
   p.points.forEach((g, i) => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { downloadFile, listFiles } from "../hub/mod.ts";
 import { BROWN_COARSE, BROWN_COARSE_NAMES, BROWN_GENRES, loadBrown } from "./embedded/brown.ts";
 import { loadNlpCorpus } from "./embedded/nlp_corpus.ts";
-import { loadSpam } from "./embedded/spam.ts";
+import { loadSpam, SPAM_SOURCES } from "./embedded/spam.ts";
 import { readParquetRows } from "./parquet.ts";
 import { Prng } from "../random/mod.ts";
 import { STREAMS } from "./streams.ts";
@@ -141,8 +141,11 @@ export async function readHubSource(
 
 /** Options of embedded tasks. */
 export interface EmbeddedOptions {
-  /** `brown-genre`: the 15 genres or the 4-way coarse grouping. */
-  labels?: "genre15" | "coarse4";
+  /**
+   * `brown-genre`: the 15 genres or the 4-way coarse grouping; `spam`: ham/spam (`binary`, the
+   * default) or the corpus folder an email comes from (`source`, 5 labels).
+   */
+  labels?: TaskLabels;
   /**
    * `brown-same-doc`: where a negative pair's second sentence comes from — another document of
    * the same genre (`same-genre`: topic cues cancel out, the harder task) or any other document.
@@ -151,6 +154,9 @@ export interface EmbeddedOptions {
   /** `brown-genre`: this many consecutive sentences of one document per example (default 1). */
   passage?: number;
 }
+
+/** The label variants of the embedded tasks that have more than one. */
+export type TaskLabels = "genre15" | "coarse4" | "binary" | "source";
 
 /** Where the negatives of `brown-same-doc` come from. */
 export type PairNegatives = "same-genre" | "any-document";
@@ -164,6 +170,22 @@ export async function readEmbeddedSource(
   const source = { type: "embedded", packages: spec.packages };
   if (task === "spam") {
     const mails = await loadSpam();
+    if (o.labels === "source") {
+      const train = mails.map((m) => ({
+        text_a: m.text,
+        label: SPAM_SOURCES.indexOf(m.group),
+        group: m.id,
+      }));
+      const unknown = train.findIndex((r) => r.label < 0);
+      if (unknown >= 0) {
+        throw new Error(`spam: email ${mails[unknown].id} is in no known folder (${SPAM_SOURCES})`);
+      }
+      return {
+        src: { train, trainFrom: ["all"] },
+        labelNames: SPAM_SOURCES,
+        source: { ...source, labels: "source" },
+      };
+    }
     const train = mails.map((m) => ({ text_a: m.text, label: m.label, group: m.id }));
     return { src: { train, trainFrom: ["all"] }, labelNames: ["ham", "spam"], source };
   }

@@ -5,8 +5,9 @@
  * H_n·pad_n(Bz) tiled L/n times, so Π H B pad(z) is a gather from an n-long table with indices
  * Π mod n. Then G ⊙ ·, a full Walsh–Hadamard transform of length L (Kronecker blocks by MatMul,
  * `lib/onnx` `wht`), the first D entries, times the scale. The transpose (Pᵀ∇θ) is what autodiff
- * makes of these ops: the gather's gradient is a ScatterElements-add into n slots (column sums),
- * and `wht` is its own adjoint.
+ * makes of these ops: the gather's gradient sums the L/n positions of each of the n slots
+ * (`gatherTiled`: a Gather by Π⁻¹ and a sum, not a serial ScatterElements-add), and `wht` is its
+ * own adjoint.
  *
  * G and the gather indices are large for big tensors (L floats + L int32 each), so they can be
  * stored as external data in a side file (`FastfoodStore`) that ORT memory-maps.
@@ -16,7 +17,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { ExternalRef, Graph, Tensor } from "../onnx/mod.ts";
 import { type FastfoodSpec, makeFastfood, nextPow2 } from "./fastfood_params.ts";
-import { concat, gatherElements, mul, slice, wht } from "./ops.ts";
+import { concat, gatherTiled, mul, slice, wht } from "./ops.ts";
 
 /** Where the large per-projection constants go: embedded, or appended to a side file. */
 export interface FastfoodStore {
@@ -167,8 +168,11 @@ export interface FastfoodPlan {
   /** B[0:d]. */
   Bd: Float32Array;
   scale: number;
-  /** Π mod n (n = 2^⌈log2 d⌉) and G, each of length L. */
-  big(): { permModN: Int32Array; G: Float32Array };
+  /**
+   * Π mod n (n = 2^⌈log2 d⌉), Π⁻¹ (the positions of each Π value, read as [L/n, n] for the
+   * gather's gradient) and G, each of length L.
+   */
+  big(): { permModN: Int32Array; inverse: Int32Array; G: Float32Array };
 }
 
 /** The plan of a fully generated projection. */
@@ -182,8 +186,12 @@ export function planOf(f: FastfoodSpec): FastfoodPlan {
     big() {
       const n = nextPow2(f.d);
       const permModN = new Int32Array(f.L);
-      for (let i = 0; i < f.L; i++) permModN[i] = f.perm[i] & (n - 1);
-      return { permModN, G: f.G };
+      const inverse = new Int32Array(f.L);
+      for (let i = 0; i < f.L; i++) {
+        permModN[i] = f.perm[i] & (n - 1);
+        inverse[f.perm[i]] = i;
+      }
+      return { permModN, inverse, G: f.G };
     },
   };
 }
@@ -225,10 +233,10 @@ export function fastfoodProject(
   }
   let cached: ReturnType<FastfoodPlan["big"]> | undefined;
   const big = () => (cached ??= plan.big());
-  const x3 = gatherElements(
+  const x3 = gatherTiled(
     wht(x),
     store.constant(g, `${name}/perm_mod_n`, () => big().permModN),
-    0,
+    store.constant(g, `${name}/perm_inverse`, () => big().inverse),
   );
   const x5 = wht(mul(x3, store.constant(g, `${name}/G`, () => big().G)));
   const y = plan.D === plan.L ? x5 : slice(x5, [0], [plan.D]);

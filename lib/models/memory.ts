@@ -44,7 +44,7 @@ export function estimateMemory(c: EncoderConfig, x: MemoryInputs): MemoryEstimat
   const workBytes = x.method === "lora" ? 0 : x.modelParams * 2 * f;
   const sumL = x.fastfoodLengths.reduce((a, b) => a + b, 0);
   const maxL = x.fastfoodLengths.reduce((a, b) => Math.max(a, b), 0);
-  const fastfoodBytes = sumL * 8 + (sumL + 4 * maxL) * f;
+  const fastfoodBytes = sumL * 12 + (sumL + 4 * maxL) * f;
   const perLayer = x.batch * x.seq * (12 * c.hiddenSize + 3 * c.intermediateSize) +
     3 * x.batch * c.numHeads * x.seq * x.seq;
   const activationBytes = 2 * perLayer * c.numLayers * f;

@@ -130,8 +130,11 @@ export const taskSchema = z.strictObject({
   n_report: positiveInt.nullable().optional(),
   /** Tokens per example, special tokens included. */
   max_length: positiveInt.default(128),
-  /** brown-genre: the 15 genres or a coarse 4-way grouping. */
-  labels: z.enum(["genre15", "coarse4"]).optional(),
+  /**
+   * brown-genre: the 15 genres (`genre15`) or a coarse 4-way grouping (`coarse4`); spam: ham or
+   * spam (`binary`, the default) or the corpus folder of the email (`source`, 5 labels).
+   */
+  labels: z.enum(["genre15", "coarse4", "binary", "source"]).optional(),
   /** brown-same-doc: negatives from the same genre (harder) or any other document. */
   negatives: z.enum(["same-genre", "any-document"]).optional(),
   /** brown-genre: consecutive sentences of one document per example (default one). */
@@ -205,8 +208,12 @@ export const experimentSchema = z.strictObject({
   threads: positiveInt.default(1),
   /** Fraction of the full fine-tuning score to reach (0.9 for d90 / r90). */
   fraction: z.number().gt(0).max(1).default(0.9),
-  /** `grid` trains every grid point; `adaptive` bisects the log grid and trains only what it needs. */
-  search: z.enum(["grid", "adaptive"]).default("grid"),
+  /**
+   * `grid` trains every grid point; `adaptive` bisects the log grid and trains only what it
+   * needs; `both` trains the grid and runs the adaptive search beside it on the same (cached)
+   * points, so the report compares their d90/r90 and counts the runs the adaptive one saves.
+   */
+  search: z.enum(["grid", "adaptive", "both"]).default("grid"),
   /**
    * Edge extension: when a point's best lr is its grid's lowest or highest, try up to this many
    * more lrs beyond that end, one at a time (0: off).
@@ -234,9 +241,11 @@ export const experimentSchema = z.strictObject({
   lora: loraSchema.optional(),
   /**
    * Measure the spectrum of the full fine-tuning update ΔW (and of LoRA at r90, DID at d90) for
-   * every baseline of the plan (`delta-spectrum`, one per model, task and seed).
+   * every baseline of the plan (`delta-spectrum`, one per model, task and seed): `true` for every
+   * seed, `first-seed` for the first seed only (its runs are retrained keeping their weights, so
+   * each seed costs runs), `false` for none.
    */
-  spectrum: z.boolean().default(true),
+  spectrum: z.union([z.boolean(), z.literal("first-seed")]).default(true),
   report: z.strictObject({
     title: z.string().min(1).optional(),
     /** Bootstrap resamples of d90/r90 intervals and of the correlations' CIs. */

@@ -257,23 +257,34 @@ export class IdimPlan {
     const points = this.exp.seeds.flatMap((seed) =>
       grid.map((size) => ({ size, seed, point: this.pointRef(model, task, method, size, seed) }))
     );
-    const threshold: InstanceRef = {
-      kind: this.exp.search === "adaptive" ? "threshold-search" : "threshold",
-      params: {
-        model: model.name,
-        task,
-        method,
-        fraction: this.exp.fraction,
-        baseline:
-          (ref !== undefined ? { reference: ref } : { points: baselinePoints }) as unknown as Json,
-        points: points as unknown as Json,
-        bootstrap: {
-          resamples: this.exp.report.bootstrap_resamples,
-          seed: this.exp.report.bootstrap_seed,
-        },
+    const params = {
+      model: model.name,
+      task,
+      method,
+      fraction: this.exp.fraction,
+      baseline:
+        (ref !== undefined ? { reference: ref } : { points: baselinePoints }) as unknown as Json,
+      points: points as unknown as Json,
+      bootstrap: {
+        resamples: this.exp.report.bootstrap_resamples,
+        seed: this.exp.report.bootstrap_seed,
       },
     };
-    return { threshold, baselinePoints: ref !== undefined ? [] : baselinePoints, points };
+    const search = this.exp.search;
+    const threshold: InstanceRef = {
+      kind: search === "adaptive" ? "threshold-search" : "threshold",
+      params,
+    };
+    // `both`: the adaptive search beside the grid, reading the grid's points (cache hits).
+    const adaptive: InstanceRef | undefined = search === "both"
+      ? { kind: "threshold-search", params: { ...params, after: threshold as unknown as Json } }
+      : undefined;
+    return {
+      threshold,
+      ...(adaptive ? { adaptive } : {}),
+      baselinePoints: ref !== undefined ? [] : baselinePoints,
+      points,
+    };
   }
 
   /** Every (model, task, method) to measure, main sweeps and the pretraining effect. */
@@ -420,8 +431,9 @@ export class IdimPlan {
       const t = this.thresholdRef(s.model, s.task, s.method);
       planned.push({ model: s.model.name, task: s.task, method: s.method, ...t });
       thresholds.push(t.threshold);
+      if (t.adaptive) thresholds.push(t.adaptive);
       t.baselinePoints.forEach(addPoint);
-      if (this.exp.search === "grid") t.points.forEach((p) => addPoint(p.point));
+      if (this.exp.search !== "adaptive") t.points.forEach((p) => addPoint(p.point));
     }
     const collect: InstanceRef = {
       kind: "collect-results",
@@ -439,7 +451,10 @@ export class IdimPlan {
         bootstrapResamples: this.exp.report.bootstrap_resamples,
         seed: this.exp.report.bootstrap_seed,
         spectra: this.exp.spectrum
-          ? spectrumRefs(planned, this.exp.seeds) as unknown as Json
+          ? spectrumRefs(
+            planned,
+            this.exp.spectrum === "first-seed" ? this.exp.seeds.slice(0, 1) : this.exp.seeds,
+          ) as unknown as Json
           : undefined,
       }),
       origin: ["report"],

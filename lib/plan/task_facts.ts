@@ -11,6 +11,7 @@ export function numLabels(dataset: string, labels?: string): number {
   const spec = taskSpec(dataset);
   if (spec.source === "hub") return spec.labelNames.length;
   if (dataset === "brown-genre") return labels === "coarse4" ? 4 : 15;
+  if (dataset === "spam" && labels === "source") return 5;
   return 2;
 }
 

@@ -42,6 +42,12 @@ import type { Experiment, ModelSpec, TrainSettings } from "./experiment_schema.t
 import { localModelDir, pretrainChain } from "./model_refs.ts";
 import { datasetExamples, isKnownDataset, numLabels } from "./task_facts.ts";
 
+/** The label variants each embedded dataset offers (`tasks.<name>.labels`). */
+const LABEL_VARIANTS: Record<string, string[]> = {
+  "brown-genre": ["genre15", "coarse4"],
+  spam: ["binary", "source"],
+};
+
 /** A config path under `experiment:`, e.g. `["tasks", "spam", "max_length"]`. */
 export type ConfigPath = (string | number)[];
 
@@ -514,6 +520,16 @@ export function experimentProblems(exp: Experiment, ctx: ValidationContext): Pro
     duplicates(exp.pretraining_effect.methods, ["pretraining_effect", "methods"], out);
   }
   for (const [name, t] of Object.entries(exp.tasks)) {
+    const dataset = t.dataset ?? name;
+    const fits = LABEL_VARIANTS[dataset] ?? [];
+    if (t.labels !== undefined && !fits.includes(t.labels)) {
+      out.push({
+        path: ["tasks", name, "labels"],
+        message: fits.length > 0
+          ? `a ${dataset} task takes labels ${fits.join(" or ")}`
+          : `a ${dataset} task has one label set: drop labels`,
+      });
+    }
     if (t.passage !== undefined && (t.dataset ?? name) !== "brown-genre") {
       out.push({
         path: ["tasks", name, "passage"],

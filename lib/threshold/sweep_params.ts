@@ -26,13 +26,21 @@ export interface SweepParams {
   points: { size: number; seed: number; point: InstanceRef }[];
   /** The bootstrap over seeds of d90/r90; absent: no interval. */
   bootstrap?: { resamples: number; seed: number };
+  /**
+   * `threshold-search` beside a grid (`search: both`): the grid's `threshold` instance, an input
+   * so the search starts once every grid point exists and reads them as cache hits.
+   */
+  after?: InstanceRef;
 }
 
-/** Baseline inputs, named `baseline_<i>`. */
+/** Baseline inputs, named `baseline_<i>` (and `after`, the grid a search runs beside). */
 export function baselineInputs(p: SweepParams): Record<string, InstanceRef> {
-  return "points" in p.baseline
-    ? Object.fromEntries(p.baseline.points.map((r, i) => [`baseline_${i}`, r]))
-    : {};
+  return {
+    ...("points" in p.baseline
+      ? Object.fromEntries(p.baseline.points.map((r, i) => [`baseline_${i}`, r]))
+      : {}),
+    ...(p.after ? { after: p.after } : {}),
+  };
 }
 
 /** The resolved baseline: value, source, metric (measured only) and model size. */

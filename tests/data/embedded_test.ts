@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BROWN_GENRES, detokenizeBrown, loadBrown } from "../../lib/data/embedded/brown.ts";
 import { loadNlpCorpus } from "../../lib/data/embedded/nlp_corpus.ts";
-import { emailText, loadSpam } from "../../lib/data/embedded/spam.ts";
+import { emailText, loadSpam, SPAM_SOURCES } from "../../lib/data/embedded/spam.ts";
 import { finishTask, type PairNegatives, readEmbeddedSource } from "../../lib/data/prepare.ts";
 import { type EmbeddedTaskSpec, taskSpec } from "../../lib/data/tasks.ts";
 import type { Row } from "../../lib/data/schema.ts";
@@ -45,6 +45,22 @@ Deno.test("spam: 6,046 emails, 4,150 ham and 1,896 spam, split without loss or o
   assert.equal(new Set(rows.map((r) => r.group)).size, 6046);
   assert.deepEqual(t.meta.labelNames, ["ham", "spam"]);
   assert.equal(t.meta.splits.report.rows, 1209); // round(0.2 × 4150) + round(0.2 × 1896)
+});
+
+Deno.test("spam labels source: the corpus folder of each email, 5 labels with the folders' counts", async () => {
+  const spec = taskSpec("spam") as EmbeddedTaskSpec;
+  const { src, labelNames, source } = await readEmbeddedSource("spam", spec, { labels: "source" });
+  assert.deepEqual(labelNames, SPAM_SOURCES);
+  assert.equal(source.labels, "source");
+  const counts = labelNames.map((_, i) => src.train.filter((r) => r.label === i).length);
+  assert.deepEqual(counts, [2500, 1400, 250, 500, 1396]);
+  // The binary task (the default) keeps its rows and provenance: ham 0, spam 1.
+  const binary = await readEmbeddedSource("spam", spec, {});
+  assert.equal("labels" in binary.source, false);
+  src.train.forEach((r, i) => {
+    assert.equal(binary.src.train[i].text_a, r.text_a);
+    assert.equal(binary.src.train[i].label, r.label >= 3 ? 1 : 0);
+  });
 });
 
 Deno.test("emailText keeps the subject and readable body, decoding MIME", () => {

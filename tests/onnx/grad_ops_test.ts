@@ -109,6 +109,16 @@ const cases: [string, F, CheckInput[], ("float64" | "float32")?][] = [
     }],
   ],
   [
+    // indices = Π mod 4 for Π = [5, 2, 7, 0, 3, 6, 1, 4]; inverse = Π⁻¹.
+    "GatherTiled (a permutation mod n; gradient by the inverse)",
+    (x, i, inv) => o.gatherTiled(x, i, inv),
+    [
+      { shape: [4] },
+      { shape: [8], dtype: "int64", data: [1, 2, 3, 0, 3, 2, 1, 0] },
+      { shape: [8], dtype: "int64", data: [3, 6, 1, 4, 7, 0, 5, 2] },
+    ],
+  ],
+  [
     "ScatterElements add",
     (d, i, u) => o.scatterElementsAdd(d, i, u, 1),
     [{ shape: [2, 3] }, { shape: [2, 4], dtype: "int64", data: [0, 2, 2, 1, 1, 0, 1, 2] }, {

@@ -225,3 +225,27 @@ Deno.test("lr_select first-seed: more seeds add points, not grids (their runs ar
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("search both: the adaptive search runs beside the grid, after it, adding no training run", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const base = Deno.readTextFileSync(path.join(REPO, "pipeline.yaml"))
+      .replace(/^ {2}search: .*$/m, "  search: grid");
+    const grid = path.join(dir, "grid.yaml");
+    const both = path.join(dir, "both.yaml");
+    Deno.writeTextFileSync(grid, base);
+    Deno.writeTextFileSync(both, base.replace(/^ {2}search: grid$/m, "  search: both"));
+    const a = countKinds(grid);
+    const b = countKinds(both);
+    for (const k of ["train-full", "train-subspace", "train-lora", "lr-search", "threshold"]) {
+      assert.equal(b[k], a[k], k);
+    }
+    assert.equal(b["threshold-search"], a["threshold"], "one adaptive search per grid threshold");
+    const dag = planOf(both);
+    for (const s of dag.instances.filter((i) => i.kind === "threshold-search")) {
+      assert.equal(s.inputs.after?.kind, "threshold", "the search waits for its grid");
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -15,6 +15,12 @@
 import { join } from "node:path";
 import { packageDir } from "../npm_assets.ts";
 
+/**
+ * The corpus's five folders, the labels of the `source` variant of the task: two ham
+ * collections of different periods, the ham that looks like spam, and two spam collections.
+ */
+export const SPAM_SOURCES = ["easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"];
+
 /** Characters of email text kept. */
 export const SPAM_MAX_CHARS = 2000;
 

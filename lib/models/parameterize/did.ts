@@ -13,7 +13,7 @@ import type { Tensor } from "../../onnx/mod.ts";
 import type { ParamSource } from "../encoder.ts";
 import { embeddedStore, type FastfoodPlan, fastfoodProject, seededPlan } from "../fastfood.ts";
 import { fastfoodProjectBatch } from "../fastfood_batch.ts";
-import { add, mul, reshape, slice } from "../ops.ts";
+import { add, mul, reshape, split } from "../ops.ts";
 import { numel } from "../params.ts";
 import { frozen, inputOf, type ModelContext, type Parameterization } from "./common.ts";
 
@@ -51,14 +51,9 @@ export function projectedSource(
   const d = z.shape[0] as number;
   const store = m.store ?? embeddedStore;
   const cache = new Map<string, Tensor>();
-  let globalPz: Tensor | undefined;
+  let globalParts: Map<string, Tensor> | undefined;
   let batched: Tensor[] | undefined;
-  const offsets = new Map<string, number>();
-  let total = 0;
-  for (const s of m.specs) {
-    offsets.set(s.name, total);
-    total += numel(s.shape);
-  }
+  const total = m.specs.reduce((n, s) => n + numel(s.shape), 0);
   const plan = (key: string, D: number, stream: number) => {
     let p = plans.get(key);
     if (!p) plans.set(key, p = seededPlan(D, d, opts.seed, stream));
@@ -74,9 +69,16 @@ export function projectedSource(
       const D = numel(spec.shape);
       let pz: Tensor;
       if (opts.projection === "global") {
-        globalPz ??= fastfoodProject(z, plan("global", total, 0), "fastfood/global", store);
-        const off = offsets.get(name)!;
-        pz = slice(globalPz, [off], [off + D]);
+        // One Split into every tensor's part: its gradient is one Concat, where a Slice per
+        // tensor would pad each part's gradient back to the full length and add them all.
+        globalParts ??= new Map(
+          split(
+            fastfoodProject(z, plan("global", total, 0), "fastfood/global", store),
+            m.specs.map((s) => numel(s.shape)),
+            0,
+          ).map((t, k) => [m.specs[k].name, t]),
+        );
+        pz = globalParts.get(name)!;
       } else if (FASTFOOD_BATCHED) {
         batched ??= fastfoodProjectBatch(
           z,

@@ -7,7 +7,7 @@
 import { type Dim, GraphError, isUnknown, numel, type Tensor } from "../graph.ts";
 import { broadcastShapes } from "./broadcast.ts";
 import { sub, unbroadcast, zerosLike } from "./elementwise.ts";
-import { normAxes } from "./reduce.ts";
+import { normAxes, reduceSum } from "./reduce.ts";
 
 /** The run-time shape of x (int64[rank]). */
 export function shapeOf(x: Tensor): Tensor {
@@ -489,6 +489,51 @@ export function gatherElements(x: Tensor, indices: Tensor, axis: number): Tensor
   y.producer!.backward = (
     [g],
   ) => [g ? () => scatterElementsAdd(zerosLike(x), indices, g, a) : null];
+  return y;
+}
+
+/**
+ * `x[indices]` for a 1-D `x` of length n and 1-D `indices` of length L in which every value
+ * 0 … n−1 occurs exactly L/n times (e.g. a permutation of 0 … L−1 taken mod n). `inverse`
+ * [L] lists the positions by index value: read as [L/n, n], column j holds the L/n positions
+ * whose index is j. Forward: GatherElements. The gradient sums each value's positions as
+ * ScatterElements-add would, but as a GatherElements by `inverse` summed over the L/n rows: no
+ * serial scatter, and the same sums (in another order).
+ */
+export function gatherTiled(x: Tensor, indices: Tensor, inverse: Tensor): Tensor {
+  const [n] = x.shape;
+  const [L] = indices.shape;
+  if (
+    x.rank !== 1 || indices.rank !== 1 || inverse.rank !== 1 || typeof n !== "number" ||
+    typeof L !== "number" || inverse.shape[0] !== L || L % n !== 0
+  ) {
+    throw new GraphError(
+      "GatherTiled",
+      "needs x [n], indices [L] and inverse [L] with n dividing L",
+      [x, indices, inverse],
+    );
+  }
+  const [y] = x.graph.node({
+    op: "GatherElements",
+    inputs: [x, indices],
+    outputs: [{ dtype: x.dtype, shape: indices.shape }],
+    attrs: { axis: 0 },
+    diffInputs: [x],
+  });
+  y.producer!.backward = ([g]) => [
+    g
+      ? () => {
+        const [byIndex] = x.graph.node({
+          op: "GatherElements",
+          inputs: [g, inverse],
+          outputs: [{ dtype: g.dtype, shape: [L] }],
+          attrs: { axis: 0 },
+          noGradReason: "second-order gradient of gatherTiled not supported",
+        });
+        return reduceSum(reshape(byIndex, [L / n, n]), [0]);
+      }
+      : null,
+  ];
   return y;
 }
 
