@@ -12,7 +12,7 @@
  * - sizes: a grid value that cannot exist for a model (DID/SAID d above its parameter count,
  *   SAID d ≤ its number of scales m, LoRA r above the smaller side of a targeted Linear) is
  *   dropped from that model's grid (`droppedPoints`; the dry run and the report list it); a grid
- *   left empty for a model is an error; every LoRA target names a Linear;
+ *   left empty for a model is an error; every LoRA target names a Linear (or word_embeddings);
  * - data: a known dataset, `n_train` / `n_select` / `n_report` within its size, a batch within
  *   4096 and the training set;
  * - used local models: the folder exists and holds config.json, tokenizer.json and
@@ -253,7 +253,7 @@ function layerLinears(c: EncoderConfig): ParamSpec[] {
     .filter((s) => s.kind === "linear" && s.name.startsWith("encoder.layer."));
 }
 
-/** LoRA targets: each named once, each naming a Linear of an encoder layer. */
+/** LoRA targets: each named once, each naming a Linear of an encoder layer or the embedding. */
 function loraProblems(exp: Experiment, out: Problem[]): void {
   const lora = exp.lora;
   if (!lora) return;
@@ -277,10 +277,11 @@ function loraProblems(exp: Experiment, out: Problem[]): void {
     initializerRange: 0.02,
   }).map((s) => s.name.replace(/^encoder\.layer\.0\./, "").replace(/\.weight$/, ""));
   lora.targets.forEach((t, i) => {
-    if (!probe.some((n) => `.${n}`.endsWith(`.${t}`))) {
+    if (t !== "word_embeddings" && !probe.some((n) => `.${n}`.endsWith(`.${t}`))) {
       out.push({
         path: ["lora", "targets", i],
-        message: `must name a Linear of an encoder layer (${probe.join(", ")}, or a suffix)`,
+        message: `must name a Linear of an encoder layer (${probe.join(", ")}, or a suffix) ` +
+          "or word_embeddings",
       });
     }
   });

@@ -155,3 +155,70 @@ for (const name of ["bert-seqcls", "roberta-seqcls"]) {
     }
   });
 }
+
+Deno.test("LoRA on word_embeddings: E + s·AᵀBᵀ, gradients by the chain rule from full fine-tuning's", async () => {
+  const ref = JSON.parse(readFileSync(`${ORACLE}/grad/bert-seqcls/full.json`, "utf8"));
+  const dir = modelDir("bert-seqcls");
+  const outLora = mkdtempSync(join(tmpdir(), "idim-grad-lora-"));
+  const outFull = mkdtempSync(join(tmpdir(), "idim-grad-full-"));
+  const r = 2, alpha = 4, s = alpha / r;
+  const E = "embeddings.word_embeddings";
+  try {
+    let A: Float32Array = new Float32Array(0), B: Float32Array = new Float32Array(0);
+    const lora = await gradients(
+      dir,
+      outLora,
+      { method: "lora", size: r, loraAlpha: alpha, loraTargets: ["word_embeddings"], seed: 0 },
+      (state) => {
+        assert.ok(state[`lora/${E}/A`].every((v) => v === 0), "A starts at zero (PEFT)");
+        assert.ok(state[`lora/${E}/B`].some((v) => v !== 0), "B starts normal (PEFT)");
+        // Non-zero A so that both factors have gradients.
+        A = state[`lora/${E}/A`] = Float32Array.from(state[`lora/${E}/A`], (_, i) => Math.sin(i));
+        B = state[`lora/${E}/B`];
+      },
+      ref,
+      true,
+    );
+    const V = A.length / r, H = B.length / r;
+    const full = await gradients(
+      dir,
+      outFull,
+      { method: "full", seed: 0 },
+      (state) => {
+        const e = state[`param/${E}.weight`];
+        for (let v = 0; v < V; v++) {
+          for (let h = 0; h < H; h++) {
+            let m = 0;
+            for (let k = 0; k < r; k++) m += A[k * V + v] * B[h * r + k];
+            e[v * H + h] += s * m;
+          }
+        }
+      },
+      ref,
+      true,
+    );
+    const G = full.grads[`param/${E}.weight`];
+    assert.ok(Math.abs(lora.loss - full.loss) < 1e-6, `loss ${lora.loss} vs ${full.loss}`);
+    const gA = new Float32Array(r * V), gB = new Float32Array(H * r);
+    for (let v = 0; v < V; v++) {
+      for (let h = 0; h < H; h++) {
+        for (let k = 0; k < r; k++) {
+          gA[k * V + v] += s * G[v * H + h] * B[h * r + k];
+          gB[h * r + k] += s * G[v * H + h] * A[k * V + v];
+        }
+      }
+    }
+    assertClose("A", lora.grads[`lora/${E}/A`], gA);
+    assertClose("B", lora.grads[`lora/${E}/B`], gB);
+    assertClose(
+      "classifier",
+      lora.grads["head/classifier.weight"],
+      full.grads["param/classifier.weight"],
+    );
+    assert.equal(lora.meta.trainableCount, r * (V + H) + 32 * 3 + 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outLora, { recursive: true, force: true });
+    rmSync(outFull, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,10 @@
  * with rsLoRA). Targets are matched like PEFT's `target_modules`: a Linear of an encoder layer
  * whose name ends with `.<target>` (default `query` and `value`).
  *
+ * The target `word_embeddings` adapts the token embedding E [V, H] as PEFT's LoRA Embedding does:
+ * E + s·Aᵀ Bᵀ with A [r, V] zero and B [H, r] standard normal (PEFT's init for embeddings), so a
+ * rank-r update of every token's vector.
+ *
  * The classification head is trained fully as PEFT's `modules_to_save` does for SEQ_CLS: BERT's
  * `classifier` only (the pooler stays frozen); RoBERTa's `classifier.dense` and
  * `classifier.out_proj`. Trainable names: `lora/<prefix>/A`, `lora/<prefix>/B`,
@@ -38,17 +42,31 @@ export interface LoraOptions {
   seed: number;
 }
 
-/** The target Linear prefixes with their (in, out) sizes, in layer order. */
-export function loraTargets(
-  m: ModelContext,
-  targets: string[],
-): { prefix: string; din: number; dout: number }[] {
-  const out: { prefix: string; din: number; dout: number }[] = [];
+/** The LoRA target of the token embedding. */
+export const EMBEDDING_TARGET = "word_embeddings";
+
+/** One adapted matrix: a Linear (stored [in, out]) or the token embedding ([V, H]). */
+export interface LoraTarget {
+  prefix: string;
+  din: number;
+  dout: number;
+  kind: "linear" | "embedding";
+}
+
+/** The adapted matrices with their (in, out) sizes: the embedding first, then layer order. */
+export function loraTargets(m: ModelContext, targets: string[]): LoraTarget[] {
+  const out: LoraTarget[] = [];
   for (const s of m.specs) {
-    if (s.kind !== "linear" || !s.name.startsWith("encoder.layer.")) continue;
     const prefix = s.name.slice(0, -".weight".length);
+    if (s.kind === "embedding" && prefix === `embeddings.${EMBEDDING_TARGET}`) {
+      if (targets.includes(EMBEDDING_TARGET)) {
+        out.push({ prefix, din: s.shape[0], dout: s.shape[1], kind: "embedding" });
+      }
+      continue;
+    }
+    if (s.kind !== "linear" || !s.name.startsWith("encoder.layer.")) continue;
     if (targets.some((t) => prefix.endsWith(`.${t}`))) {
-      out.push({ prefix, din: s.shape[0], dout: s.shape[1] });
+      out.push({ prefix, din: s.shape[0], dout: s.shape[1], kind: "linear" });
     }
   }
   if (out.length === 0) throw new Error(`LoRA: no Linear matches targets [${targets}]`);
@@ -72,13 +90,13 @@ export function lora(opts: LoraOptions): Parameterization {
       const ts: Trainable[] = [];
       loraTargets(m, targets).forEach((t, i) => {
         const A = new Float32Array(opts.r * t.din);
-        new Prng(opts.seed, 7000 + i).fillUniform(A, -1 / Math.sqrt(t.din), 1 / Math.sqrt(t.din));
+        const B = new Float32Array(t.dout * opts.r);
+        if (t.kind === "embedding") new Prng(opts.seed, 7500).fillNormal(B);
+        else {
+          new Prng(opts.seed, 7000 + i).fillUniform(A, -1 / Math.sqrt(t.din), 1 / Math.sqrt(t.din));
+        }
         ts.push({ name: `lora/${t.prefix}/A`, shape: [opts.r, t.din], init: A });
-        ts.push({
-          name: `lora/${t.prefix}/B`,
-          shape: [t.dout, opts.r],
-          init: new Float32Array(t.dout * opts.r),
-        });
+        ts.push({ name: `lora/${t.prefix}/B`, shape: [t.dout, opts.r], init: B });
       });
       for (const h of seqClsHeadParams(m.config, m.numLabels)) {
         ts.push({ name: `head/${h.name}`, shape: h.shape, init: theta0(m, h.name) });
@@ -88,9 +106,23 @@ export function lora(opts: LoraOptions): Parameterization {
     source(g, m, inputs: Map<string, Tensor>): ParamSource {
       const base = frozen(g, m);
       const head = new Set(seqClsHeadParams(m.config, m.numLabels).map((h) => h.name));
-      const tset = new Set(loraTargets(m, targets).map((t) => t.prefix));
+      const all = loraTargets(m, targets);
+      const tset = new Set(all.filter((t) => t.kind === "linear").map((t) => t.prefix));
+      const embedding = all.find((t) => t.kind === "embedding");
+      const adapted = (name: string) => {
+        const prefix = embedding!.prefix;
+        const A = inputOf(inputs, `lora/${prefix}/A`), B = inputOf(inputs, `lora/${prefix}/B`);
+        return add(base.weight(name), mul(matmul(transpose(A, [1, 0]), transpose(B, [1, 0])), s));
+      };
+      let adaptedEmbedding: Tensor | undefined;
       return {
-        weight: (name) => (head.has(name) ? inputOf(inputs, `head/${name}`) : base.weight(name)),
+        weight: (name) => {
+          if (head.has(name)) return inputOf(inputs, `head/${name}`);
+          if (embedding && name === `${embedding.prefix}.weight`) {
+            return adaptedEmbedding ??= adapted(name);
+          }
+          return base.weight(name);
+        },
         linear(prefix, x) {
           if (!tset.has(prefix)) return undefined;
           const A = inputOf(inputs, `lora/${prefix}/A`), B = inputOf(inputs, `lora/${prefix}/B`);
