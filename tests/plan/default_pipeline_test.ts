@@ -1,8 +1,9 @@
 /**
- * The embedded default, end to end, at test size: the same `pipeline.yaml` (same models, tasks,
- * methods and stages) with fewer pretraining steps, fewer rows, shorter runs and two-point
- * grids, run through the real CLI in a subprocess. The report must exist and hold d90 (DID,
- * SAID) and r90 (LoRA) for every embedded task. The full-size run is measured in the README.
+ * The embedded default, end to end, at test size: the same `pipeline.yaml` (same models, task,
+ * methods, stages, seed policy and adaptive search beside the grid) with fewer pretraining
+ * steps, fewer rows, shorter runs, two seeds and two-point grids, run through the real CLI in a
+ * subprocess. The report must exist and hold d90 (DID) and r90 (LoRA) at every pretraining
+ * checkpoint. The full-size run is measured in the README.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const EMBEDDED_TASKS = ["spam", "brown-genre", "brown-same-doc"];
+const TASK = "spam-source";
+const CHECKPOINTS = ["tiny-bert@0", "tiny-bert@30"];
 
 /** The default config, shrunk to test size. */
 function testSizedConfig(store: string): string {
@@ -22,11 +24,11 @@ function testSizedConfig(store: string): string {
   for (const t of Object.values<Record<string, unknown>>(e.tasks)) {
     Object.assign(t, { n_train: 96, n_select: 32, n_report: 48 });
   }
+  e.seeds = [0, 1];
   e.train = { ...e.train, steps: 12, eval_every: 6 };
   e.full.lr = [e.full.lr[0]];
-  e.did = { ...e.did, d: [16, 256], lr: [e.did.lr[1]] };
-  e.said = { ...e.said, d: [64, 256], lr: [e.said.lr[1]] };
-  e.lora = { ...e.lora, r: [1, 4], lr: [e.lora.lr[0]] };
+  e.did = { ...e.did, d: [16, 256], lr: [0.5] };
+  e.lora = { ...e.lora, r: [1, 4], lr: [0.006] };
   return YAML.stringify(doc);
 }
 
@@ -66,23 +68,24 @@ Deno.test({
       assert.ok(existsSync(path.join(reports, "charts", `${chart}.png`)), chart);
     }
     const summary = parseCsv(Deno.readTextFileSync(path.join(reports, "summary.csv")));
-    for (const task of EMBEDDED_TASKS) {
-      const row = summary.find((r) => r.task === task && r.model === "tiny-bert@30");
-      assert.ok(row, `summary row for ${task}: ${JSON.stringify(summary)}`);
-      for (const col of ["d90_did", "d90_said", "r90"]) assert.ok(col in row, col);
-      assert.ok(Number(row.baseline) > 0, `${task} baseline`);
+    for (const model of CHECKPOINTS) {
+      const row = summary.find((r) => r.task === TASK && r.model === model);
+      assert.ok(row, `summary row for ${model}: ${JSON.stringify(summary)}`);
+      for (const col of ["d90_did", "r90"]) assert.ok(col in row, col);
+      assert.ok(Number(row.baseline) > 0, `${model} baseline`);
     }
-    // Each (task, method) has its threshold: a grid value, or "not reached" with its target.
+    // Each (checkpoint, method) has its grid threshold and the adaptive search beside it.
     const lock = YAML.parse(Deno.readTextFileSync(path.join(dir, "pipeline.lock")));
-    const thresholds = Object.values<{ kind: string; params: Record<string, unknown> }>(
+    const instances = Object.values<{ kind: string; params: Record<string, unknown> }>(
       lock.instances,
-    ).filter((i) => i.kind === "threshold").map((i) => `${i.params.task}/${i.params.method}`);
-    for (const task of EMBEDDED_TASKS) {
-      for (const m of ["did", "said", "lora"]) assert.ok(thresholds.includes(`${task}/${m}`));
+    );
+    for (const kind of ["threshold", "threshold-search"]) {
+      const found = instances.filter((i) => i.kind === kind)
+        .map((i) => `${i.params.model}/${i.params.method}`).sort();
+      assert.deepEqual(found, CHECKPOINTS.flatMap((m) => [`${m}/did`, `${m}/lora`]), kind);
     }
-    // The pretraining effect: d90 on spam at each checkpoint.
-    const spamDid = summary.filter((r) => r.task === "spam").map((r) => r.model).sort();
-    assert.deepEqual(spamDid, ["tiny-bert@0", "tiny-bert@30"]);
+    const md = Deno.readTextFileSync(path.join(reports, "summary.md"));
+    assert.match(md, /adaptive .* vs grid .*runs and saved \d+/, "adaptive vs grid in the report");
 
     // A second run recomputes nothing.
     const again = await new Deno.Command(Deno.execPath(), {

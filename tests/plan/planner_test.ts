@@ -103,12 +103,23 @@ Deno.test("paper.yaml dry run lists every training run with its compute and a to
   );
 });
 
-Deno.test("the default pipeline.yaml plans a pretrained model, embedded tasks and all methods", () => {
-  const kinds = countKinds(path.join(REPO, "pipeline.yaml"));
+Deno.test("the default pipeline.yaml: d90 and r90 at every pretraining checkpoint, 3 seeds, lr on seed 0", () => {
+  const file = path.join(REPO, "pipeline.yaml");
+  const kinds = countKinds(file);
   assert.ok(kinds["pretrain"] >= 2, "several pretraining checkpoints");
-  assert.ok(kinds["threshold"] >= 3 * 3, "d90 (DID, SAID) and r90 on every embedded task");
+  assert.equal(kinds["threshold"], 3 * 2, "DID d90 and LoRA r90 at each of 3 checkpoints");
+  assert.equal(kinds["threshold-search"], 3 * 2, "the adaptive search beside every grid");
   assert.equal(kinds["download-model"] ?? 0, 0, "the default downloads nothing");
   assert.equal(kinds["report"], 1);
+  const points = planOf(file).instances.filter((i) => i.kind === "lr-search" && !i.onDemandOnly);
+  const seeds = new Set(
+    points.map((p) => (p.params.train as { params: { seed: number } }).params.seed),
+  );
+  assert.deepEqual([...seeds].sort(), [0, 1, 2]);
+  for (const p of points) {
+    const seed = (p.params.train as { params: { seed: number } }).params.seed;
+    assert.equal("follow" in p.inputs, seed !== 0, "seeds 1 and 2 follow seed 0's lr");
+  }
 });
 
 Deno.test("a config naming an unknown model in a set fails at that line, writing nothing", async () => {

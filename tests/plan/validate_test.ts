@@ -12,7 +12,12 @@ import { idimPlanner } from "../../lib/plan/idim_planner.ts";
 import { stages } from "../../stages/mod.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BASE = Deno.readTextFileSync(path.join(REPO, "pipeline.yaml"));
+/**
+ * The config the mistakes are made in: the embedded default as it was when these checks were
+ * written (three embedded tasks, every method), kept as a fixture so the checks do not move
+ * with the default.
+ */
+const BASE = Deno.readTextFileSync(path.join(REPO, "tests/plan/fixtures/base_config.yaml"));
 
 /** Where a token is: the line holding `line` (its `nth` occurrence), the column of `token`. */
 interface Spot {
@@ -236,7 +241,7 @@ Deno.test("a LoRA target naming no Linear is an error at the target", async () =
     { line: "targets: [query, valu]", token: "valu" },
     "experiment.lora.targets[1]: must name a Linear of an encoder layer (attention.self.query, " +
       "attention.self.key, attention.self.value, attention.output.dense, intermediate.dense, " +
-      'output.dense, or a suffix), got "valu"',
+      'output.dense, or a suffix) or word_embeddings, got "valu"',
   );
 });
 
@@ -311,4 +316,12 @@ Deno.test("a local model's relative path is planned from the config file's folde
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("a label set the dataset does not have is an error at labels", async () => {
+  await expectError(
+    (y) => y.replace("    spam:\n      n_train", "    spam:\n      labels: coarse4\n      n_train"),
+    { line: "labels: coarse4", token: "coarse4" },
+    'experiment.tasks.spam.labels: a spam task takes labels binary or source, got "coarse4"',
+  );
 });
