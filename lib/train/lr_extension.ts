@@ -7,8 +7,9 @@
  * extended downwards (divergence usually means the lr is too high) and has no `lrEdge`.
  *
  * An edge counts only when its lr is the strict best: when another lr ties with it on the
- * selection metric (typically every lr predicting the majority class), the best is a plateau,
- * not an edge, so nothing is extended and `lrEdge` is null.
+ * selection metric, the best is a plateau, not an edge, and `lrEdge` is null. When every run
+ * ties (typically every lr collapsed to the majority class, so none learned anything), the
+ * search goes on downwards as for failed runs, since too high an lr is the usual cause.
  *
  * @module
  */
@@ -43,7 +44,7 @@ export async function extendLrSearch(
   for (;;) {
     const canLow = used.low < extension.low.length;
     const canHigh = used.high < extension.high.length;
-    if (bestRun(runs) === null) {
+    if (bestRun(runs) === null || allTied(runs)) {
       if (canLow) await next("low");
       else break;
       continue;
@@ -64,6 +65,12 @@ function selectScore(r: RunResult): number | null {
   if (r.status !== "ok" || r.best === null) return null;
   const v = r.best.select[r.metric];
   return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/** Whether two or more runs were scored and every scored run has the same score. */
+function allTied(runs: RunResult[]): boolean {
+  const scores = runs.map(selectScore).filter((v): v is number => v !== null);
+  return scores.length >= 2 && scores.every((v) => v === scores[0]);
 }
 
 /**

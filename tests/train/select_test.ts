@@ -57,22 +57,31 @@ Deno.test("select: runs of different points are refused", () => {
   assert.throws(() => pointFromRuns([run(1, 0.5, 0.5), { ...run(2, 0.5, 0.5), size: 8 }]), /size/);
 });
 
-Deno.test("lr extension: a tie at the lowest lr (every lr at the majority class) is a plateau, not an edge", async () => {
-  const tied = [run(1e-2, 0.69, 0.69), run(1e-1, 0.69, 0.69), run(1, 0.69, 0.69)];
+Deno.test("lr extension: a tie at the edge is a plateau; every lr tied (nothing learned) goes lower", async () => {
   let obtained = 0;
-  const p = await extendLrSearch(tied, { low: [1e-3], high: [10] }, () => {
+  const plateau = [run(1e-2, 0.8, 0.8), run(1e-1, 0.8, 0.8), run(1, 0.6, 0.6)];
+  const p = await extendLrSearch(plateau, { low: [1e-3], high: [10] }, () => {
     obtained++;
-    return Promise.resolve(run(1e-3, 0.69, 0.69));
+    return Promise.resolve(run(1e-3, 0.7, 0.7));
   });
-  assert.equal(obtained, 0, "a tie does not chase the edge");
+  assert.equal(obtained, 0, "a tie with an inner lr does not chase the edge");
   assert.equal(p.bestLr, 1e-2, "ties still go to the smaller lr");
   assert.equal(p.lrEdge, null);
+  const collapsed = [run(1e-2, 0.69, 0.69), run(1e-1, 0.69, 0.69), run(1, 0.69, 0.69)];
+  const c = await extendLrSearch(collapsed, { low: [1e-3, 1e-4], high: [10] }, (side, i) => {
+    obtained++;
+    assert.equal(side, "low");
+    return Promise.resolve(i === 0 ? run(1e-3, 0.69, 0.69) : run(1e-4, 0.75, 0.75));
+  });
+  assert.equal(obtained, 2, "every lr tied: the search goes down until one learns");
+  assert.equal(c.bestLr, 1e-4);
+  assert.equal(c.lrEdge, "low", "the bound was hit with the best at the lowest lr");
   const strict = [run(1e-2, 0.8, 0.8), run(1e-1, 0.7, 0.7), run(1, 0.7, 0.7)];
   const q = await extendLrSearch(strict, { low: [1e-3], high: [] }, () => {
     obtained++;
     return Promise.resolve(run(1e-3, 0.75, 0.75));
   });
-  assert.equal(obtained, 1, "a strict best at the lowest lr is extended");
+  assert.equal(obtained, 3, "a strict best at the lowest lr is extended");
   assert.equal(q.bestLr, 1e-2);
   assert.equal(q.lrEdge, null, "after the extension the best is inside");
 });
