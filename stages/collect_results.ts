@@ -90,7 +90,7 @@ export const collectResultsStage = defineStage({
       ...(missing.length > 0 ? { missing } : {}),
     };
     writeCollectedResults(ctx.outDir, doc);
-    writeCollectedTables(ctx.outDir, doc);
+    await writeCollectedTables(ctx.outDir, doc);
     const provenance = await completeProvenance(
       p.provenance ?? UNRECORDED_PROVENANCE_PARAMS,
       collectedInstances(doc),

@@ -6,9 +6,9 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile } from "vega-lite";
+import type * as VegaModule from "vega";
+import type * as VegaLiteModule from "vega-lite";
+import type * as ResvgModule from "@resvg/resvg-js";
 import type { ChartSpec } from "./charts/common.ts";
 import { FONT } from "./charts/common.ts";
 
@@ -26,8 +26,30 @@ export function requireFont(path = DEJAVU_SANS): string {
   return path;
 }
 
+/** The rendering libraries, loaded on first use. */
+interface Renderers {
+  vega: typeof VegaModule;
+  vegaLite: typeof VegaLiteModule;
+  resvg: typeof ResvgModule;
+}
+
+let renderers: Renderers | undefined;
+
+/**
+ * Vega, Vega-Lite and resvg, imported on first use: they take most of a process's start-up, and
+ * every stage module is loaded by every instance process, which mostly renders nothing.
+ */
+async function loadRenderers(): Promise<Renderers> {
+  return renderers ??= {
+    vega: await import("vega"),
+    vegaLite: await import("vega-lite"),
+    resvg: await import("@resvg/resvg-js"),
+  };
+}
+
 /** Compiles a Vega-Lite spec to a Vega spec; Vega-Lite warnings become errors. */
-export function compileSpec(spec: ChartSpec): vega.Spec {
+export async function compileSpec(spec: ChartSpec): Promise<VegaModule.Spec> {
+  const { vegaLite } = await loadRenderers();
   const warnings: string[] = [];
   const logger = {
     level: (_?: number) => logger,
@@ -42,14 +64,15 @@ export function compileSpec(spec: ChartSpec): vega.Spec {
     debug: () => logger,
   };
   // deno-lint-ignore no-explicit-any
-  const out = compile(spec, { logger: logger as any }).spec;
+  const out = vegaLite.compile(spec, { logger: logger as any }).spec;
   if (warnings.length > 0) throw new Error(`Vega-Lite warnings: ${warnings.join("; ")}`);
   return out;
 }
 
 /** Renders a Vega-Lite spec to an SVG document string. */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compileSpec(spec)), { renderer: "none" });
+  const { vega } = await loadRenderers();
+  const view = new vega.View(vega.parse(await compileSpec(spec)), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
@@ -67,10 +90,11 @@ export interface Raster {
 }
 
 /** Rasterizes an SVG document at `scale` times its size on white, with DejaVu Sans as the font. */
-export function rasterizeSvg(
+export async function rasterizeSvg(
   svg: string,
   options: { scale?: number; fontFile?: string } = {},
-): Raster {
+): Promise<Raster> {
+  const { resvg: { Resvg } } = await loadRenderers();
   const fontFile = requireFont(options.fontFile ?? DEJAVU_SANS);
   // Read the bytes once here, so that an unreadable file fails loudly rather than dropping text.
   readFileSync(fontFile);
@@ -94,9 +118,9 @@ export function rasterizeSvg(
 }
 
 /** Rasterizes an SVG document to PNG (see `rasterizeSvg`). */
-export function svgToPng(
+export async function svgToPng(
   svg: string,
   options: { scale?: number; fontFile?: string } = {},
-): Uint8Array {
-  return rasterizeSvg(svg, options).png;
+): Promise<Uint8Array> {
+  return (await rasterizeSvg(svg, options)).png;
 }

@@ -20,20 +20,6 @@ import { renderSvg, requireFont, svgToPng } from "./render.ts";
 import { analyzeSpectra, type SpectrumAnalysis } from "./spectrum_analysis.ts";
 import type { BootstrapOptions } from "./stats.ts";
 
-/** The section's files for these (model, task) pairs (the report stage's outputs). */
-export function spectrumFiles(pairs: { model: string; task: string }[]): string[] {
-  const stems = [
-    ...new Set(pairs.map((p) => spectrumChartName(p.model, p.task))),
-    SCATTER_CHART,
-  ];
-  return [
-    "spectrum.html",
-    "spectrum.md",
-    "spectrum.json",
-    ...stems.flatMap((n) => [`charts/${n}.vl.json`, `charts/${n}.svg`, `charts/${n}.png`]),
-  ];
-}
-
 const num = (v: number | null, digits = 3) => v === null ? "—" : Number(v.toPrecision(digits));
 
 /** The section as Markdown: the table and the statements. */
@@ -92,7 +78,7 @@ export async function writeSpectrumSection(
     svgs.push(svg);
     files.set(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
     files.set(`charts/${c.name}.svg`, svg);
-    files.set(`charts/${c.name}.png`, svgToPng(svg, { fontFile }));
+    files.set(`charts/${c.name}.png`, await svgToPng(svg, { fontFile }));
   }
   files.set("spectrum.md", spectrumMarkdown(analysis));
   files.set("spectrum.json", JSON.stringify(analysis, null, 1) + "\n");

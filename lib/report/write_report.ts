@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { analyze, type ThresholdStatistic } from "./analysis.ts";
-import { buildCharts, CHART_NAMES } from "./charts/mod.ts";
+import { buildCharts } from "./charts/mod.ts";
 import { buildPage } from "./html.ts";
 import { readLibraries } from "./libraries.ts";
 import type { ReportData } from "./load_results.ts";
@@ -20,33 +20,7 @@ import { type ReportChecks, summaryMarkdown } from "./markdown.ts";
 import { fallLines, lrEdgeRows, lrEdgeSummary, searchAgreementLines } from "./diagnostics.ts";
 import { renderSvg, requireFont, svgToPng } from "./render.ts";
 import { runRows, summaryRows, toCsv } from "./tables.ts";
-
-/** Options of a report. */
-export interface ReportOptions {
-  title: string;
-  /** Which threshold number the statistics and charts use. */
-  statistic: ThresholdStatistic;
-  bootstrap: { resamples: number; seed: number; confidence: number };
-  /** Font for PNG rendering (default DejaVu Sans from fonts-dejavu-core). */
-  fontFile?: string;
-}
-
-/** Default options. */
-export const DEFAULT_REPORT_OPTIONS: ReportOptions = {
-  title: "idim: intrinsic dimension and LoRA rank",
-  statistic: "value",
-  bootstrap: { resamples: 2000, seed: 1, confidence: 0.95 },
-};
-
-/** Every file a report consists of (relative paths), the same for any input. */
-export const REPORT_FILES: readonly string[] = [
-  "index.html",
-  "summary.md",
-  "summary.csv",
-  "runs.csv",
-  "stats.json",
-  ...CHART_NAMES.flatMap((n) => [`charts/${n}.vl.json`, `charts/${n}.svg`, `charts/${n}.png`]),
-];
+import { DEFAULT_REPORT_OPTIONS, REPORT_FILES, type ReportOptions } from "./report_files.ts";
 
 /** Builds the report from `data` and writes every file of `REPORT_FILES` under `outDir`. */
 export async function writeReport(
@@ -81,7 +55,7 @@ export async function writeReport(
     const svg = await renderSvg(chart.spec);
     files.set(`charts/${chart.name}.vl.json`, JSON.stringify(chart.spec, null, 2) + "\n");
     files.set(`charts/${chart.name}.svg`, svg);
-    files.set(`charts/${chart.name}.png`, svgToPng(svg, { fontFile }));
+    files.set(`charts/${chart.name}.png`, await svgToPng(svg, { fontFile }));
     log(`rendered chart ${chart.name}${chart.hasData ? "" : " (no data: placeholder)"}`);
   }
   const summary = summaryRows(data.points, thresholds, options.statistic);

@@ -7,7 +7,7 @@
  * @module
  */
 import * as path from "node:path";
-import * as aq from "arquero";
+import type * as Arquero from "arquero";
 import { COLLECTED_FILES, type CollectedPoint, type CollectedResults } from "./collected.ts";
 import type { RunResult } from "./run_result.ts";
 
@@ -67,8 +67,12 @@ export const THRESHOLD_COLUMNS = [
   "key",
 ] as const;
 
-/** Renders rows as CSV with exactly the given columns, in order (header included). */
-export function toCsv(columns: readonly string[], rows: readonly object[]): string {
+/**
+ * Renders rows as CSV with exactly the given columns, in order (header included). arquero is
+ * imported here, on first use, so that loading this folder (every stage does) does not load it.
+ */
+export async function toCsv(columns: readonly string[], rows: readonly object[]): Promise<string> {
+  const aq: typeof Arquero = await import("arquero");
   const cell = (r: object, c: string) => (r as Record<string, unknown>)[c] ?? null;
   return aq.table(Object.fromEntries(columns.map((c) => [c, rows.map((r) => cell(r, c))])))
     .toCSV();
@@ -104,9 +108,9 @@ export function runsOf(points: readonly CollectedPoint[]): RunResult[] {
 }
 
 /** Writes `runs.csv`, `points.csv` and `thresholds.csv` into `dir`. */
-export function writeCollectedTables(dir: string, doc: CollectedResults): void {
+export async function writeCollectedTables(dir: string, doc: CollectedResults): Promise<void> {
   const write = (file: string, csv: string) => Deno.writeTextFileSync(path.join(dir, file), csv);
-  write(COLLECTED_FILES.runsCsv, toCsv(RUN_COLUMNS, runsOf(doc.points).map(runRow)));
-  write(COLLECTED_FILES.pointsCsv, toCsv(POINT_COLUMNS, doc.points));
-  write(COLLECTED_FILES.thresholdsCsv, toCsv(THRESHOLD_COLUMNS, doc.thresholds));
+  write(COLLECTED_FILES.runsCsv, await toCsv(RUN_COLUMNS, runsOf(doc.points).map(runRow)));
+  write(COLLECTED_FILES.pointsCsv, await toCsv(POINT_COLUMNS, doc.points));
+  write(COLLECTED_FILES.thresholdsCsv, await toCsv(THRESHOLD_COLUMNS, doc.thresholds));
 }

@@ -242,7 +242,7 @@ Deno.test("every chart compiles without Vega-Lite warnings and renders marks to 
   }
   // Text is drawn in the PNG: a text-only placeholder has dark pixels.
   const placeholder = buildCharts([], [], analyze([], options))[0];
-  const raster = rasterizeSvg(await renderSvg(placeholder.spec), { scale: 1 });
+  const raster = await rasterizeSvg(await renderSvg(placeholder.spec), { scale: 1 });
   let dark = 0;
   for (let i = 0; i < raster.pixels.length; i += 4) if (raster.pixels[i] < 128) dark++;
   assert.ok(dark > 50, `text pixels drawn: ${dark}`);

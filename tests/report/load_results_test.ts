@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { DEFAULT_REPORT_OPTIONS, writeReport } from "../../lib/report/write_report.ts";
+import { writeReport } from "../../lib/report/write_report.ts";
+import { DEFAULT_REPORT_OPTIONS } from "../../lib/report/report_files.ts";
 import { dirname, join } from "node:path";
 import { collectCodeVersion, collectHardware } from "../../lib/report/collect_provenance.ts";
 import { readResults, validateReportData, writeResults } from "../../lib/report/load_results.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { REPORT_FILES } from "../../lib/report/write_report.ts";
+import { REPORT_FILES } from "../../lib/report/report_files.ts";
 import { reportParams, reportStage } from "../../stages/report.ts";
 import { FIXTURE_DIR, tempDir } from "./helpers.ts";
 import { contextDefaults } from "../data/stage_context.ts";

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import type { DeltaSpectrum } from "../../lib/results/delta_spectrum.ts";
 import type { ThresholdResult } from "../../lib/results/threshold_result.ts";
 import { analyzeSpectra } from "../../lib/report/spectrum_analysis.ts";
-import { spectrumFiles, writeSpectrumSection } from "../../lib/report/spectrum_section.ts";
+import { writeSpectrumSection } from "../../lib/report/spectrum_section.ts";
+import { spectrumFiles } from "../../lib/report/report_files.ts";
 
 function doc(task: string, e90: number): DeltaSpectrum {
   const matrix = (type: string) => ({
