@@ -8,8 +8,9 @@
  *
  * An edge counts only when its lr is the strict best: when another lr ties with it on the
  * selection metric, the best is a plateau, not an edge, and `lrEdge` is null. When every run
- * ties (typically every lr collapsed to the majority class, so none learned anything), the
- * search goes on downwards as for failed runs, since too high an lr is the usual cause.
+ * ties (typically every lr stayed at the majority class, so none learned anything), the scores
+ * give no direction: too high an lr collapses a run, too low a one has not moved it yet. The
+ * search then tries the next lr beyond each end, low first, and goes on from whichever learns.
  *
  * @module
  */
@@ -44,8 +45,14 @@ export async function extendLrSearch(
   for (;;) {
     const canLow = used.low < extension.low.length;
     const canHigh = used.high < extension.high.length;
-    if (bestRun(runs) === null || allTied(runs)) {
+    if (bestRun(runs) === null) {
       if (canLow) await next("low");
+      else break;
+      continue;
+    }
+    if (allTied(runs)) {
+      if (canLow && (used.low === 0 || used.high > 0 || !canHigh)) await next("low");
+      else if (canHigh) await next("high");
       else break;
       continue;
     }

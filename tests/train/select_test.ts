@@ -57,7 +57,7 @@ Deno.test("select: runs of different points are refused", () => {
   assert.throws(() => pointFromRuns([run(1, 0.5, 0.5), { ...run(2, 0.5, 0.5), size: 8 }]), /size/);
 });
 
-Deno.test("lr extension: a tie at the edge is a plateau; every lr tied (nothing learned) goes lower", async () => {
+Deno.test("lr extension: a tie at the edge is a plateau; every lr tied (nothing learned) tries both ends", async () => {
   let obtained = 0;
   const plateau = [run(1e-2, 0.8, 0.8), run(1e-1, 0.8, 0.8), run(1, 0.6, 0.6)];
   const p = await extendLrSearch(plateau, { low: [1e-3], high: [10] }, () => {
@@ -67,21 +67,32 @@ Deno.test("lr extension: a tie at the edge is a plateau; every lr tied (nothing 
   assert.equal(obtained, 0, "a tie with an inner lr does not chase the edge");
   assert.equal(p.bestLr, 1e-2, "ties still go to the smaller lr");
   assert.equal(p.lrEdge, null);
-  const collapsed = [run(1e-2, 0.69, 0.69), run(1e-1, 0.69, 0.69), run(1, 0.69, 0.69)];
-  const c = await extendLrSearch(collapsed, { low: [1e-3, 1e-4], high: [10] }, (side, i) => {
+  // Every lr tied: one lr below, then one above; the side that learns is followed.
+  const collapsed = [run(1e-2, 0.69, 0.69), run(1e-1, 0.69, 0.69)];
+  const tried: string[] = [];
+  const c = await extendLrSearch(collapsed, { low: [1e-3, 1e-4], high: [1, 10] }, (side, i) => {
     obtained++;
-    assert.equal(side, "low");
+    tried.push(`${side}${i}`);
+    if (side === "low") return Promise.resolve(run(i === 0 ? 1e-3 : 1e-4, 0.69, 0.69));
+    return Promise.resolve(i === 0 ? run(1, 0.75, 0.75) : run(10, 0.6, 0.6));
+  });
+  assert.deepEqual(tried, ["low0", "high0", "high1"], "both ends, then the side that learned");
+  assert.equal(obtained, 3);
+  assert.equal(c.bestLr, 1);
+  assert.equal(c.lrEdge, null);
+  const down = await extendLrSearch(collapsed, { low: [1e-3, 1e-4], high: [] }, (_side, i) => {
+    obtained++;
     return Promise.resolve(i === 0 ? run(1e-3, 0.69, 0.69) : run(1e-4, 0.75, 0.75));
   });
-  assert.equal(obtained, 2, "every lr tied: the search goes down until one learns");
-  assert.equal(c.bestLr, 1e-4);
-  assert.equal(c.lrEdge, "low", "the bound was hit with the best at the lowest lr");
+  assert.equal(obtained, 5, "no lr above: the search goes down until one learns");
+  assert.equal(down.bestLr, 1e-4);
+  assert.equal(down.lrEdge, "low", "the bound was hit with the best at the lowest lr");
   const strict = [run(1e-2, 0.8, 0.8), run(1e-1, 0.7, 0.7), run(1, 0.7, 0.7)];
   const q = await extendLrSearch(strict, { low: [1e-3], high: [] }, () => {
     obtained++;
     return Promise.resolve(run(1e-3, 0.75, 0.75));
   });
-  assert.equal(obtained, 3, "a strict best at the lowest lr is extended");
+  assert.equal(obtained, 6, "a strict best at the lowest lr is extended");
   assert.equal(q.bestLr, 1e-2);
   assert.equal(q.lrEdge, null, "after the extension the best is inside");
 });
