@@ -126,6 +126,14 @@ export function methodName(method: "full" | "did" | "said" | "lora"): string {
   return method === "full" ? "full fine-tuning" : METHOD_NAME[method];
 }
 
+/**
+ * The model a threshold belongs to, its pretraining checkpoints counted as one: `tiny-bert@300`
+ * and `tiny-bert@1500` are one model of one size (their effect is the pretraining chart's).
+ */
+function baseModel(t: ThresholdResult): string {
+  return t.pretrainSteps !== undefined ? t.model.replace(/@\d+$/, "") : t.model;
+}
+
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
@@ -212,7 +220,7 @@ export function analyze(thresholds: ThresholdResult[], options: AnalysisOptions)
   const tasks = unique(thresholds.map((t) => t.task));
   const singleModelTasks: string[] = [];
   for (const task of tasks) {
-    if (unique(thresholds.filter((t) => t.task === task).map((t) => t.model)).length < 2) {
+    if (unique(thresholds.filter((t) => t.task === task).map(baseModel)).length < 2) {
       singleModelTasks.push(task);
       continue;
     }
@@ -223,11 +231,11 @@ export function analyze(thresholds: ThresholdResult[], options: AnalysisOptions)
       // separate question, plotted against steps).
       const byModel = new Map<string, ThresholdResult>();
       for (const t of own) {
-        const prev = byModel.get(t.model);
+        const prev = byModel.get(baseModel(t));
         if (
           prev === undefined || (t.pretrainSteps ?? Infinity) > (prev.pretrainSteps ?? Infinity)
         ) {
-          byModel.set(t.model, t);
+          byModel.set(baseModel(t), t);
         }
       }
       const points: ScalingPoint[] = [];

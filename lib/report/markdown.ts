@@ -74,7 +74,8 @@ export function scalingLines(analysis: Analysis): string[] {
   });
   if (analysis.singleModelTasks.length > 0) {
     lines.push(
-      `Not fitted (measured on a single model): ${analysis.singleModelTasks.join(", ")}.`,
+      `Not fitted (measured on a single model; its pretraining checkpoints count as one): ` +
+        `${analysis.singleModelTasks.join(", ")}.`,
     );
   }
   if (lines.length === 0) lines.push("No thresholds in the results: nothing to fit.");

@@ -134,3 +134,13 @@ Deno.test("answers: each correlation answer is stated once, with its interval or
   assert.match(only, /too few pairs with interior d90 and r90 \(\d\) to estimate a correlation/);
   assert.equal((only.match(/too few/gi) ?? []).length, 1);
 });
+
+Deno.test("analysis: pretraining checkpoints of one model are one model, so no size slope is fitted", () => {
+  const thresholds = [0, 300, 1500].flatMap((steps) => [
+    th(`tiny@${steps}`, "t", "lora", 2, 370949, { pretrainSteps: steps }),
+    th(`tiny@${steps}`, "t", "did", 1024, 370949, { pretrainSteps: steps }),
+  ]);
+  const a = analyze(thresholds, options);
+  assert.deepEqual(a.scaling, []);
+  assert.deepEqual(a.singleModelTasks, ["t"]);
+});
