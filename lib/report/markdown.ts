@@ -39,7 +39,13 @@ export function correlationLines(analysis: Analysis): string[] {
       answer = `too few pairs with interior d90 and r90 (${n}) to estimate a correlation ` +
         `(at least ${MIN_CORRELATION_POINTS} needed)`;
     } else if (sp.value === null) {
-      answer = `no correlation: d90 or r90 is the same over all ${pairs}`;
+      const same = (values: number[], name: string) =>
+        new Set(values).size === 1 ? [`${name} is ${values[0]}`] : [];
+      const constant = [
+        ...same(c.pairs.map((p) => p.d90), "d90"),
+        ...same(c.pairs.map((p) => p.r90), "r90"),
+      ];
+      answer = `no correlation to estimate: ${constant.join(" and ")} in all ${pairs}`;
     } else {
       const interval = (e: typeof sp) =>
         e.ci === null

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { analyze } from "../../lib/report/analysis.ts";
+import { correlationLines } from "../../lib/report/markdown.ts";
 import type { ThresholdResult } from "../../lib/results/types.ts";
 
 const options = {
@@ -143,4 +144,8 @@ Deno.test("analysis: pretraining checkpoints of one model are one model, so no s
   const a = analyze(thresholds, options);
   assert.deepEqual(a.scaling, []);
   assert.deepEqual(a.singleModelTasks, ["t"]);
+  assert.deepEqual(correlationLines(a), [
+    "DID d90 vs LoRA r90 (all models): no correlation to estimate: d90 is 1024 and r90 is 2 in " +
+    "all 3 pairs.",
+  ]);
 });

@@ -170,11 +170,11 @@ Deno.test("threshold vs parameters: log–log per task, fitted lines on the OLS 
   assert.equal(s.columns, 1);
 });
 
-Deno.test("d90 vs pretraining steps: only variants with steps, log–log", () => {
+Deno.test("d90 vs pretraining steps: only variants with steps, one panel per model, steps 0 drawn", () => {
   const s = spec("d90_vs_pretrain_steps");
   const line = s.spec.layer[1];
   assert.equal(line.encoding.x.field, "pretrainSteps");
-  assert.equal(line.encoding.x.scale.type, "log");
+  assert.equal(line.encoding.x.scale.type, "symlog", "step 0 (random init) has a place");
   assert.equal(line.encoding.y.scale.type, "log");
   // Intervals: an error-bar layer over rows that carry both ends.
   assert.equal(s.spec.layer[0].mark.type, "errorbar");
@@ -183,6 +183,7 @@ Deno.test("d90 vs pretraining steps: only variants with steps, log–log", () =>
   assert.ok(r.every((x: Any) => x.low <= x.value && x.value <= x.high));
   assert.ok(r.some((x: Any) => x.low < x.high), "some interval has width");
   assert.equal(r.length, 9);
+  assert.ok(r.every((x: Any) => !/@/.test(x.panel)), "a model's checkpoints share its panel");
   assert.deepEqual(
     [...new Set(r.map((x: Any) => x.pretrainSteps))].sort((a: Any, b: Any) => a - b),
     [
@@ -248,4 +249,19 @@ Deno.test("every chart compiles without Vega-Lite warnings and renders marks to 
   assert.ok(dark > 50, `text pixels drawn: ${dark}`);
   assert.deepEqual([...raster.png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
   assert.throws(() => requireFont("/nonexistent/DejaVuSans.ttf"), /fonts-dejavu-core/);
+});
+
+Deno.test("d90 vs pretraining steps: checkpoints named model@steps share one panel, step 0 included", () => {
+  const base = data.thresholds.find((t) => t.pretrainSteps !== undefined)!;
+  const ts: ThresholdResult[] = [0, 300, 1500].map((steps) => ({
+    ...base,
+    model: `tiny-bert@${steps}`,
+    pretrainSteps: steps,
+  }));
+  const c = buildCharts([], ts, analyze(ts, options)).find((x) =>
+    x.name === "d90_vs_pretrain_steps"
+  )!;
+  const values = (c.spec as Any).data.values as Any[];
+  assert.deepEqual([...new Set(values.map((v) => v.panel))], [`tiny-bert · ${base.task}`]);
+  assert.deepEqual(values.map((v) => v.pretrainSteps), [0, 300, 1500]);
 });

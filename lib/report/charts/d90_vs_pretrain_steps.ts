@@ -1,6 +1,7 @@
 /**
- * d90 (and r90) vs pretraining steps (log–log), for models the pipeline pretrained itself:
- * one panel per model and task, one line per method.
+ * d90 (and r90) vs pretraining steps, for models the pipeline pretrained itself: one panel per
+ * model (its checkpoints together) and task, one line per method. The thresholds are on a log
+ * scale; the steps on a symmetric log scale, so that step 0 (the random initialisation) is drawn.
  *
  * @module
  */
@@ -38,15 +39,16 @@ export function d90VsPretrainStepsChart(
   const rows: PretrainRow[] = [];
   for (const t of thresholds) {
     const v = thresholdNumber(t, statistic);
-    if (t.pretrainSteps === undefined || !(t.pretrainSteps > 0) || v === null) continue;
+    if (t.pretrainSteps === undefined || v === null) continue;
+    const model = t.model.replace(/@\d+$/, "");
     const ci = thresholdInterval(t, statistic);
     const max = gridMax(t);
     rows.push({
       low: ci?.low ?? v,
       high: ci?.high ?? (ci === null ? v : max),
       interval: ci === null ? "none (one seed)" : `[${ci.low ?? "—"}, ${ci.high ?? `> ${max}`}]`,
-      panel: `${t.model} · ${t.task}`,
-      model: t.model,
+      panel: `${model} · ${t.task}`,
+      model,
       task: t.task,
       method: methodName(t.method),
       pretrainSteps: t.pretrainSteps,
@@ -67,8 +69,8 @@ export function d90VsPretrainStepsChart(
   const x = {
     field: "pretrainSteps",
     type: "quantitative",
-    scale: { type: "log", nice: false, padding: 20 },
-    title: "pretraining steps (log scale)",
+    scale: { type: "symlog", constant: 100, nice: false, padding: 20 },
+    title: "pretraining steps (symmetric log scale; 0 = random initialisation)",
   } as const;
   const color = {
     field: "method",
