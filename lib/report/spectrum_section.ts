@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DeltaSpectrum, ThresholdResult } from "../results/mod.ts";
 import {
-  SCATTER_CHART,
   scatterChart,
   type SpectrumChart,
   spectrumChart,

@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { analyze, type ThresholdStatistic } from "./analysis.ts";
+import { analyze } from "./analysis.ts";
 import { buildCharts } from "./charts/mod.ts";
 import { buildPage } from "./html.ts";
 import { readLibraries } from "./libraries.ts";
