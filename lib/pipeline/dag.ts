@@ -102,15 +102,17 @@ export function buildDag(
   const fp = opts.fingerprinter ?? new Fingerprinter();
   const stages = stageMap(stageList);
   const known = () => [...stages.keys()].sort().join(", ");
-  const rawMemo = new Map<string, Instance>();
+  const fastMemo = new Map<string, Instance>();
   const memo = new Map<string, Instance>();
   const visiting = new Set<string>();
   const order: Instance[] = [];
 
   const expand = (ref: InstanceRef, where: string, trail: string[]): Instance => {
-    const rawKey = ref.kind + "\u0000" + canonicalJson(ref.params ?? {});
-    const hit = rawMemo.get(rawKey);
-    if (hit) return hit;
+    // A reference met again (a model, dataset or graph many runs share) is usually written in
+    // the same member order, so plain JSON finds it without sorting.
+    const fastKey = ref.kind + "\u0000" + JSON.stringify(ref.params ?? {});
+    const fastHit = fastMemo.get(fastKey);
+    if (fastHit) return fastHit;
     const stage = stages.get(ref.kind);
     if (!stage) {
       throw new PipelineError(
@@ -131,7 +133,7 @@ export function buildDag(
     const memoKey = ref.kind + "\u0000" + paramsJson;
     const existing = memo.get(memoKey);
     if (existing) {
-      rawMemo.set(rawKey, existing);
+      fastMemo.set(fastKey, existing);
       return existing;
     }
     const id = instanceId(stage, params);
@@ -200,7 +202,7 @@ export function buildDag(
     for (const up of new Set(Object.values(inputs))) up.dependents.push(inst);
     order.push(inst);
     memo.set(memoKey, inst);
-    rawMemo.set(rawKey, inst);
+    fastMemo.set(fastKey, inst);
     return inst;
   };
 
