@@ -39,12 +39,15 @@ export function thresholdNumber(t: ThresholdResult, statistic: ThresholdStatisti
   return statistic === "value" ? t.value : t.interpolated;
 }
 
-/** The bootstrap interval over seeds of the threshold number (null ends: "> grid max"). */
+/**
+ * The 95% interval of the threshold number (null ends: "> grid max"): the t band's (`band`),
+ * or for records before it the bootstrap's (`ci`).
+ */
 export function thresholdInterval(
   t: ThresholdResult,
   statistic: ThresholdStatistic,
 ): { low: number | null; high: number | null } | null {
-  const ci = t.ci;
+  const ci = t.band ?? t.ci;
   if (ci === undefined || ci === null) return null;
   return statistic === "value" ? ci.value : ci.interpolated;
 }

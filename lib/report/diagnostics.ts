@@ -140,7 +140,7 @@ export function searchAgreementLines(
     lines.push(
       `${curveName(a)}: adaptive ${thresholdText(a, statistic)} vs grid ${
         thresholdText(g, statistic)
-      } — ${within ? "agree within the grid's bootstrap interval" : "disagree"}; the adaptive ` +
+      } — ${within ? "agree within the grid's 95% interval" : "disagree"}; the adaptive ` +
         `search used ${a.runsUsed ?? "?"} runs and saved ${a.runsSaved}.`,
     );
   }

@@ -195,7 +195,7 @@ export function maxSizes(thresholds: ThresholdResult[]): Map<string, number> {
 }
 
 /**
- * The summary as a display table: each threshold with its bootstrap interval over seeds,
+ * The summary as a display table: each threshold with its 95% interval over seeds,
  * "≤ v" when the grid's first size already reached the target, "> max" where not reached.
  */
 export function summaryDisplay(

@@ -73,6 +73,17 @@ export const thresholdResultSchema = z.looseObject({
   estimator: z.string().optional(),
   /** Bootstrap interval over seeds of `value` and `interpolated` (null: one seed). */
   ci: crossingBootstrapSchema.nullable().optional(),
+  /**
+   * The reported 95% interval of `value` and `interpolated`: where the t band of (seed-mean −
+   * target) crosses zero (lib/threshold/band_crossing.ts); null ends lie beyond the grid; null:
+   * fewer than 2 seeds. Absent in records before it: the report then shows `ci`.
+   */
+  band: z.object({
+    value: z.object({ low: finite.nullable(), high: finite.nullable() }),
+    interpolated: z.object({ low: finite.nullable(), high: finite.nullable() }),
+    confidence: finite,
+    method: z.literal("t-band"),
+  }).nullable().optional(),
   /** The seed-mean curve, per size with its 95% t-interval over seeds. */
   curve: z.array(meanCurvePointSchema).optional(),
   /** fraction × the baseline seeds' 95% t-interval (null: a reference or single-seed baseline). */

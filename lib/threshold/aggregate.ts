@@ -1,14 +1,16 @@
 /**
  * d90 / r90 from a sweep, assembled into the `ThresholdResult` record the plots and report read:
  * the estimator reads the seed-mean curve (first grid size whose mean over seeds reaches the
- * target, and the log-interpolated crossing), with a bootstrap interval over seeds
- * (`bootstrap_crossing.ts`), the mean curve's 95% t-intervals, the target's interval and the
+ * target, and the log-interpolated crossing), with its 95% interval from the t band of
+ * (seed-mean − target) (`band_crossing.ts`; the bootstrap over seeds, `bootstrap_crossing.ts`,
+ * is kept beside it), the mean curve's 95% t-intervals, the target's interval and the
  * curve's significant falls (`seed_stats.ts`). Per-seed crossings are kept beside it.
  *
  * @module
  */
 import type { ThresholdResult } from "../results/mod.ts";
 import { bootstrapCrossing, type BootstrapSettings } from "./bootstrap_crossing.ts";
+import { bandCrossing } from "./band_crossing.ts";
 import { type CrossingKind, findCrossing } from "./crossing.ts";
 import {
   FALL_RULE,
@@ -37,8 +39,9 @@ export type ThresholdInput =
 
 /** The estimator in words, recorded with every threshold. */
 export const ESTIMATOR = "first grid size whose seed-mean reaches the target (and the " +
-  "log-interpolated crossing before it); interval: percentile bootstrap over seeds (sweep and " +
-  "baseline seeds resampled with replacement), a draw that never crosses counting as > grid max";
+  "log-interpolated crossing before it); 95% interval: the first sizes where the upper and the " +
+  "lower t band of (seed-mean − target) reach 0 (`band`; an end never reached is > grid max); " +
+  "a percentile bootstrap over seeds is kept as `ci`";
 
 /** Arithmetic mean. */
 export function mean(xs: number[]): number {
@@ -54,8 +57,8 @@ export function sampleStd(xs: number[]): number | null {
 
 /**
  * Computes d90/r90 (or any fraction). `value` and `interpolated` are the crossing of the
- * seed-mean curve (null when the mean never reaches the target); `ci` their bootstrap interval
- * over seeds. Each seed's own crossing is kept in `perSeed`; `spread` is the sample standard
+ * seed-mean curve (null when the mean never reaches the target); `band` their reported 95%
+ * interval, `ci` the bootstrap interval over seeds. Each seed's own crossing is kept in `perSeed`; `spread` is the sample standard
  * deviation of the per-seed grid values when every seed reached the target.
  */
 export function computeThreshold(input: ThresholdInput): ThresholdResult {
@@ -85,6 +88,9 @@ export function computeThreshold(input: ThresholdInput): ThresholdResult {
   const ci = input.bootstrap !== undefined && seeds.length >= 2
     ? bootstrapCrossing(input.points, baselineValues, baseline, fraction, input.bootstrap)
     : null;
+  const band = seeds.length >= 2
+    ? bandCrossing(input.points, baselineValues, baseline, fraction, SEED_CONFIDENCE)
+    : null;
   const values = perSeed.map((s) => s.value);
   const allReached = values.length > 0 && values.every((v) => v !== null);
   const vals = values as number[];
@@ -103,6 +109,7 @@ export function computeThreshold(input: ThresholdInput): ThresholdResult {
     crossing: mc.kind,
     estimator: ESTIMATOR,
     ci,
+    band,
     curve,
     targetInterval: ti === null
       ? null

@@ -87,7 +87,7 @@ export function d90VsPretrainStepsChart(
       title: {
         text: title,
         subtitle: "Models pretrained by the pipeline; thresholds that never reached the target " +
-          "are left out. Bars: 95% bootstrap intervals over seeds.",
+          "are left out. Bars: 95% intervals over seeds.",
       },
       config: CONFIG,
       data: { values: rows },

@@ -57,7 +57,7 @@ export function d90VsR90Chart(analysis: Analysis): Chart {
   const subtitle = [
     ...pooled.map((c) => `${methodName(c.method)}: ${correlationText(c.result)}`),
     `Only pairs where both d90 and r90 are interior crossings; ${left} threshold(s) left out ` +
-    "(not reached, or reached at the grid's first size). Bars: 95% bootstrap intervals over seeds.",
+    "(not reached, or reached at the grid's first size). Bars: 95% intervals over seeds.",
   ];
   const xTitle = "r90, LoRA rank (log scale)";
   const yTitle = "d90, subspace dimension (log scale)";
