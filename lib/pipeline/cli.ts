@@ -367,13 +367,20 @@ export const COMMANDS: readonly string[] = ["run", "status", "dag", "show", "gc"
 
 /**
  * The arguments `main` gets from a project entry point that makes `run` the default command:
- * a first word that is no command starts `run`'s selectors.
+ * a first word that is no command starts `run`'s selectors. Options may come before the command
+ * (`--config x.yaml status`): when the arguments start with an option, the first command word
+ * among them is the command.
  */
 export function routeArgs(args: string[]): string[] {
   const first = args[0];
   const isCommand = first !== undefined &&
     (COMMANDS.includes(first) || ["help", "--help", "-h"].includes(first));
-  return isCommand ? args : ["run", ...args];
+  if (isCommand) return args;
+  if (first?.startsWith("--")) {
+    const at = args.findIndex((a) => COMMANDS.includes(a));
+    if (at > 0) return [args[at], ...args.slice(0, at), ...args.slice(at + 1)];
+  }
+  return ["run", ...args];
 }
 
 /** Selects, telling a mistyped command (`statuss`) from an unknown stage kind. */

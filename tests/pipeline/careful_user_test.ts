@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { environmentCause, EXIT } from "../../lib/pipeline/exit_codes.ts";
 import { Store } from "../../lib/pipeline/store.ts";
 import { failureTest } from "./failure_table.ts";
+import { routeArgs } from "../../lib/pipeline/cli.ts";
 import {
   basicConfig,
   lockKey,
@@ -360,3 +361,16 @@ failureTest(
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+Deno.test("options before the command: `--config x.yaml status` is the status command", () => {
+  assert.deepEqual(routeArgs(["--config", "x.yaml", "status"]), ["status", "--config", "x.yaml"]);
+  assert.deepEqual(routeArgs(["--config", "x.yaml", "run", "train"]), [
+    "run",
+    "--config",
+    "x.yaml",
+    "train",
+  ]);
+  assert.deepEqual(routeArgs(["--dry-run"]), ["run", "--dry-run"]);
+  assert.deepEqual(routeArgs(["train-lora"]), ["run", "train-lora"]);
+  assert.deepEqual(routeArgs(["status", "--config", "x.yaml"]), ["status", "--config", "x.yaml"]);
+});
