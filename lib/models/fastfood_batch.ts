@@ -14,9 +14,11 @@
  *
  * The backward is explicit (a `customGrad`; autodiff of the row slices would pad each tensor's
  * gradient to [T, L]): the gradient rows are padded to L and concatenated, then ⊙ s → wht → ⊙ G →
- * ScatterElements-add into [T·n] → wht → the first d columns ⊙ B, summed over the rows. Only the
- * final sum over tensors differs in order from the per-tensor graphs (their gradients meet in
- * autodiff's fan-out sum).
+ * the gather's transpose → wht → the first d columns ⊙ B, summed over the rows. The gather's
+ * transpose sums, for each of row t's n slots, the L/n positions Π_t maps to it: a GatherElements
+ * by Π_t⁻¹ (offset by t·L) puts them side by side, [T, L/n, n], and a sum over the middle axis
+ * adds them (no ScatterElements-add, whose cost grew superlinearly with T·L). Only the order of
+ * these sums and of the final sum over tensors differs from the per-tensor graphs.
  *
  * Π mod n (offset by t·n in row t, so the gather and its scatter run on flat 1-D tensors: ORT's
  * ScatterElements along axis 1 of [T, L] was ~10× slower than the 1-D kernel) and G of a chunk are
@@ -24,14 +26,7 @@
  *
  * @module
  */
-import {
-  customGrad,
-  expand,
-  type Graph,
-  pad,
-  scatterElementsAdd,
-  type Tensor,
-} from "../onnx/mod.ts";
+import { customGrad, type Graph, pad, type Tensor } from "../onnx/mod.ts";
 import { embeddedStore, type FastfoodPlan, type FastfoodStore } from "./fastfood.ts";
 import { nextPow2 } from "./fastfood_params.ts";
 import { concat, gatherElements, mul, reduceSum, reshape, slice, wht } from "./ops.ts";
@@ -134,9 +129,10 @@ function projectChunk(
   const d = z.shape[0] as number;
   const n = nextPow2(d);
   const T = members.length;
-  const [perm, G] = store.constants(g, [
+  const [perm, G, inverse] = store.constants(g, [
     { name: `${name}/perm_mod_n`, dtype: "int32", shape: [T * L] },
     { name: `${name}/G`, dtype: "float32", shape: [T, L] },
+    { name: `${name}/perm_inverse`, dtype: "int32", shape: [T * L] },
   ], (write) => {
     members.forEach((m, t) => {
       const big = m.plan().big();
@@ -144,6 +140,9 @@ function projectChunk(
       for (let i = 0; i < L; i++) flat[i] = big.permModN[i] + t * n;
       write(0, flat);
       write(1, big.G);
+      const inv = new Int32Array(L); // row t's positions, ordered by the Π_t value they hold
+      for (let i = 0; i < L; i++) inv[i] = big.inverse[i] + t * L;
+      write(2, inv);
     });
   });
   const plans = members.map((m) => m.plan());
@@ -174,8 +173,8 @@ function projectChunk(
     });
     const u = mul(rows.length === 1 ? rows[0] : concat(rows, 0), S);
     const v = mul(wht(u), G);
-    const zeros = expand(g.scalar(0), [T * n]);
-    const w = wht(reshape(scatterElementsAdd(zeros, perm, reshape(v, [T * L]), 0), [T, n]));
+    const byIndex = gatherElements(reshape(v, [T * L]), inverse, 0);
+    const w = wht(reduceSum(reshape(byIndex, [T, L / n, n]), [1]));
     return reduceSum(mul(n > d ? slice(w, [0, 0], [T, d]) : w, B), [0]);
   };
   return customGrad(
