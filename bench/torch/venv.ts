@@ -17,9 +17,14 @@ export const TORCH_VERSION = "2.13.0+cpu";
 /** The venv folder (relative to the repository root). */
 export const TORCH_VENV = ".whl/torch213";
 
+/** Runs a command; a program that cannot be started (a venv not made yet) is a failure too. */
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; err: string }> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  return { ok: out.success, err: new TextDecoder().decode(out.stderr).slice(-500) };
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return { ok: out.success, err: new TextDecoder().decode(out.stderr).slice(-500) };
+  } catch (e) {
+    return { ok: false, err: (e as Error).message };
+  }
 }
 
 /**
