@@ -56,6 +56,24 @@ export function loraDelta(
   return { rows: din, cols: dout, data };
 }
 
+/**
+ * The global projection's P z over all D parameters (stream 0, as `did` with `projection:
+ * global` builds it): every tensor's ΔW is a slice of it.
+ */
+export function globalProjection(z: ArrayLike<number>, seed: number, D: number): Float32Array {
+  return Float32Array.from(fastfoodApply(makeFastfood(D, z.length, seed, 0), z));
+}
+
+/** ΔW of one tensor of the global projection: `shape` values from `offset` of P z. */
+export function didGlobalDelta(
+  pz: Float32Array,
+  offset: number,
+  shape: [number, number],
+): DenseMatrix {
+  const n = shape[0] * shape[1];
+  return { rows: shape[0], cols: shape[1], data: pz.subarray(offset, offset + n) };
+}
+
 /** The per-tensor DID update of tensor `stream` (D = its size) for the trained z. */
 export function didDelta(
   z: ArrayLike<number>,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TensorState } from "../train/mod.ts";
-import { didDelta, fullDelta, loraDelta } from "./delta.ts";
+import { didDelta, didGlobalDelta, fullDelta, globalProjection, loraDelta } from "./delta.ts";
 import type { MatrixSlot } from "./matrices.ts";
 import type { Pretrained, Update } from "./run_spectra.ts";
 import type { DenseMatrix } from "./singular_values.ts";
@@ -17,6 +17,14 @@ function tensor(state: TensorState, name: string): Float32Array {
     throw new Error(`kept weights have no float32 tensor "${name}"`);
   }
   return t.data;
+}
+
+/** P z of the global projection, computed once per kept z (every matrix slices it). */
+const globalCache = new WeakMap<Float32Array, Float32Array>();
+function globalPz(z: Float32Array, seed: number, total: number): Float32Array {
+  let pz = globalCache.get(z);
+  if (pz === undefined) globalCache.set(z, pz = globalProjection(z, seed, total));
+  return pz;
 }
 
 /** ΔW of `slot` (stored `[in, out]`). */
@@ -40,6 +48,12 @@ export function delta(
         update.scale,
       );
     case "did": {
+      if (update.projection === "global") {
+        const offset = update.offsets.get(name);
+        if (offset === undefined) throw new Error(`DID: "${name}" is not a projected tensor`);
+        const pz = globalPz(tensor(state, "z"), update.seed, update.total);
+        return didGlobalDelta(pz, offset, w0.shape);
+      }
       const stream = update.streams.get(name);
       if (stream === undefined) throw new Error(`DID: "${name}" is not a projected tensor`);
       return didDelta(tensor(state, "z"), update.seed, stream, w0.shape);

@@ -53,10 +53,8 @@ function updateOf(method: "full" | ComparedMethod, point: InstanceRef, pre: Pret
       targets: g.loraTargets as string[] | undefined,
     });
   }
-  if ((g.projection ?? "per-tensor") !== "per-tensor") {
-    throw new Error(`DID ΔW needs the per-tensor projection, the run used ${g.projection}`);
-  }
-  return didUpdate(pre.config, g.numLabels as number, g.seed as number);
+  const projection = (g.projection ?? "per-tensor") as "per-tensor" | "global";
+  return didUpdate(pre.config, g.numLabels as number, g.seed as number, projection);
 }
 
 /** Measures one point's best run: obtains its weight-keeping twin, reads it, measures. */
@@ -121,20 +119,6 @@ export async function measureSeed(ctx: SpectrumContext): Promise<DeltaSpectrum> 
     if (m === "lora") {
       const g = graphsRefOf(c.points[0].point).params as { loraTargets?: string[] };
       loraTypes = [...new Set((g.loraTargets ?? ["query", "value"]).flatMap(typesOfLoraTarget))];
-    }
-    const projection = graphsRefOf(c.points[0].point).params.projection ?? "per-tensor";
-    if (m === "did" && projection !== "per-tensor") {
-      // The global projection's ΔW needs P z over every parameter at once (not implemented).
-      runs.push({
-        method: m,
-        size: null,
-        lr: null,
-        status: "unavailable",
-        reason:
-          `DID ΔW is measured for the per-tensor projection only; this sweep used ${projection}`,
-        matrices: [],
-      });
-      continue;
     }
     const th = readThresholdResult(ctx.inputs[inputName.threshold(m)]);
     const mine = th.perSeed.find((s) => s.seed === p.seed);

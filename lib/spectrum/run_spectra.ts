@@ -51,7 +51,17 @@ export class Pretrained {
 export type Update =
   | { method: "full" }
   | { method: "lora"; r: number; scale: number; types: MatrixType[] }
-  | { method: "did"; seed: number; streams: Map<string, number> };
+  | {
+    method: "did";
+    seed: number;
+    /** `per-tensor`: each tensor's own projection (stream i); `global`: one over all of them. */
+    projection: "per-tensor" | "global";
+    /** Stream of each tensor (per-tensor), in the exported graphs' parameter order. */
+    streams: Map<string, number>;
+    /** Offset of each tensor in the global projection's output, and its length (global). */
+    offsets: Map<string, number>;
+    total: number;
+  };
 
 /** The LoRA update of graphs exported with these options. */
 export function loraUpdate(o: {
@@ -70,10 +80,21 @@ export function loraUpdate(o: {
 }
 
 /** The DID update: stream i of tensor i of the graph's parameter list (seqcls specs). */
-export function didUpdate(config: EncoderConfig, numLabels: number, seed: number): Update {
+export function didUpdate(
+  config: EncoderConfig,
+  numLabels: number,
+  seed: number,
+  projection: "per-tensor" | "global" = "per-tensor",
+): Update {
   const streams = new Map<string, number>();
-  seqClsSpecs(config, numLabels).forEach((s, i) => streams.set(s.name, i));
-  return { method: "did", seed, streams };
+  const offsets = new Map<string, number>();
+  let total = 0;
+  seqClsSpecs(config, numLabels).forEach((s, i) => {
+    streams.set(s.name, i);
+    offsets.set(s.name, total);
+    total += s.shape.reduce((a, b) => a * b, 1);
+  });
+  return { method: "did", seed, projection, streams, offsets, total };
 }
 
 /** Every spectrum record of one kept state, layer by layer. */
