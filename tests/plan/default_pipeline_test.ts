@@ -43,7 +43,7 @@ function parseCsv(text: string): Record<string, string>[] {
 }
 
 Deno.test({
-  name: "default pipeline (test size): report with d90 and r90 for every embedded task",
+  name: "default pipeline (test size): report with d90 and r90 at every pretraining checkpoint",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
