@@ -5,12 +5,20 @@
  * @module
  */
 import {
+  dropout as onnxDropout,
+  equal,
+  gelu as onnxGelu,
+  layerNorm as onnxLayerNorm,
+  not,
+  type Tensor,
+} from "../onnx/mod.ts";
+
+export {
   add,
   cast,
   concat,
   cumsum,
   div,
-  dropout as onnxDropout,
   equal,
   erf,
   exp,
@@ -18,8 +26,6 @@ import {
   gatherElements,
   gatherElementsRows,
   gatherTiled,
-  gelu as onnxGelu,
-  layerNorm as onnxLayerNorm,
   linear as linearOp,
   matmul,
   mul,
@@ -36,45 +42,10 @@ import {
   stopGradient,
   sub,
   tanh,
-  type Tensor,
   transpose,
   unsqueeze,
   wht,
 } from "../onnx/mod.ts";
-
-export {
-  add,
-  cast,
-  concat,
-  cumsum,
-  div,
-  equal,
-  erf,
-  exp,
-  gather,
-  gatherElements,
-  gatherElementsRows,
-  gatherTiled,
-  linearOp,
-  matmul,
-  mul,
-  not,
-  reduceMean,
-  reduceSum,
-  reshape,
-  shapeOf,
-  slice,
-  softmax,
-  softmaxCrossEntropy,
-  split,
-  sqrt,
-  stopGradient,
-  sub,
-  tanh,
-  transpose,
-  unsqueeze,
-  wht,
-};
 
 /** LayerNorm over the last axis with epsilon `eps` (ORT's fused kernel, custom backward). */
 export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {

@@ -133,7 +133,7 @@ export function methodName(method: "full" | "did" | "said" | "lora"): string {
  * The model a threshold belongs to, its pretraining checkpoints counted as one: `tiny-bert@300`
  * and `tiny-bert@1500` are one model of one size (their effect is the pretraining chart's).
  */
-function baseModel(t: ThresholdResult): string {
+export function baseModel(t: ThresholdResult): string {
   return t.pretrainSteps !== undefined ? t.model.replace(/@\d+$/, "") : t.model;
 }
 

@@ -8,6 +8,7 @@
 import {
   type EncoderConfig,
   loraScale,
+  numel,
   readWeightsIndex,
   readWeightsTensor,
   seqClsSpecs,
@@ -92,7 +93,7 @@ export function didUpdate(
   seqClsSpecs(config, numLabels).forEach((s, i) => {
     streams.set(s.name, i);
     offsets.set(s.name, total);
-    total += s.shape.reduce((a, b) => a * b, 1);
+    total += numel(s.shape);
   });
   return { method: "did", seed, projection, streams, offsets, total };
 }

@@ -26,7 +26,7 @@
  */
 import { tQuantile } from "../report/mod.ts";
 import { findCrossing } from "./crossing.ts";
-import type { SeedPoint } from "./seed_stats.ts";
+import { moments, type SeedPoint, valuesBySize } from "./seed_stats.ts";
 
 /** The band interval of both statistics (null ends: beyond the grid's largest size). */
 export interface CrossingBand {
@@ -34,19 +34,6 @@ export interface CrossingBand {
   interpolated: { low: number | null; high: number | null };
   confidence: number;
   method: "t-band";
-}
-
-interface Moments {
-  n: number;
-  mean: number;
-  variance: number;
-}
-
-function moments(values: readonly number[]): Moments {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = n < 2 ? NaN : values.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
-  return { n, mean, variance };
 }
 
 /**
@@ -60,12 +47,6 @@ export function bandCrossing(
   fraction: number,
   confidence = 0.95,
 ): CrossingBand | null {
-  const bySize = new Map<number, number[]>();
-  for (const p of points) {
-    const list = bySize.get(p.size) ?? [];
-    if (p.value !== null && Number.isFinite(p.value)) list.push(p.value);
-    bySize.set(p.size, list);
-  }
   const measured = baselineValues.length > 0;
   const b = measured ? moments(baselineValues) : { n: Infinity, mean: baseline, variance: 0 };
   if (measured && b.n < 2) return null;
@@ -73,7 +54,7 @@ export function bandCrossing(
   const targetVar = measured ? fraction * fraction * b.variance / b.n : 0;
   const upper: { size: number; value: number }[] = [];
   const lower: { size: number; value: number }[] = [];
-  for (const [size, values] of [...bySize].sort((x, y) => x[0] - y[0])) {
+  for (const [size, values] of valuesBySize(points)) {
     if (values.length < 2) return null;
     const m = moments(values);
     const meanVar = m.variance / m.n;

@@ -29,14 +29,20 @@ export interface MeanInterval {
   halfWidth: number | null;
 }
 
+/** Count, mean and sample variance (NaN for fewer than 2 values) of `values`. */
+export function moments(values: readonly number[]): { n: number; mean: number; variance: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n < 2 ? NaN : values.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
+  return { n, mean, variance };
+}
+
 /** The t-interval of the mean of `values` (n ≥ 1; no interval for n = 1). */
 export function tInterval(values: readonly number[], confidence = SEED_CONFIDENCE): MeanInterval {
-  const n = values.length;
-  if (n === 0) throw new RangeError("tInterval: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (values.length === 0) throw new RangeError("tInterval: no values");
+  const { n, mean, variance } = moments(values);
   if (n < 2) return { n, mean, low: null, high: null, halfWidth: null };
-  const sd = Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  const h = tQuantile(1 - (1 - confidence) / 2, n - 1) * sd / Math.sqrt(n);
+  const h = tQuantile(1 - (1 - confidence) / 2, n - 1) * Math.sqrt(variance) / Math.sqrt(n);
   return { n, mean, low: mean - h, high: mean + h, halfWidth: h };
 }
 
@@ -57,15 +63,20 @@ export interface SeedPoint {
   value: number | null;
 }
 
-/** The seed-mean curve, sorted by size: per size the mean of the seeds' usable values. */
-export function meanCurve(points: readonly SeedPoint[]): MeanCurvePoint[] {
+/** Per size (ascending), the seeds' usable (finite) values; a size with none has an empty list. */
+export function valuesBySize(points: readonly SeedPoint[]): [number, number[]][] {
   const bySize = new Map<number, number[]>();
   for (const p of points) {
     const list = bySize.get(p.size) ?? [];
     if (p.value !== null && Number.isFinite(p.value)) list.push(p.value);
     bySize.set(p.size, list);
   }
-  return [...bySize].sort((a, b) => a[0] - b[0]).map(([size, values]) => {
+  return [...bySize].sort((a, b) => a[0] - b[0]);
+}
+
+/** The seed-mean curve, sorted by size: per size the mean of the seeds' usable values. */
+export function meanCurve(points: readonly SeedPoint[]): MeanCurvePoint[] {
+  return valuesBySize(points).map(([size, values]) => {
     if (values.length === 0) return { size, n: 0, mean: null, low: null, high: null };
     const t = tInterval(values);
     return { size, n: t.n, mean: t.mean, low: t.low, high: t.high };

@@ -15,7 +15,7 @@
  * @module
  */
 import type { PointResult, RunResult } from "../results/mod.ts";
-import { bestRun, pointFromRuns } from "./select.ts";
+import { bestRun, pointFromRuns, selectScore } from "./select.ts";
 
 /** A point after the search with its extension fields. */
 export type ExtendedPoint = PointResult & {
@@ -65,13 +65,6 @@ export async function extendLrSearch(
   const lrs = point.runs.map((r) => r.lr);
   const lrEdge = point.bestLr === null ? null : strictEdge(runs);
   return { ...point, lrs, extended: extended.sort((a, b) => a - b), lrEdge };
-}
-
-/** The selection metric of a run's best evaluation, or null when it has none. */
-function selectScore(r: RunResult): number | null {
-  if (r.status !== "ok" || r.best === null) return null;
-  const v = r.best.select[r.metric];
-  return v !== undefined && Number.isFinite(v) ? v : null;
 }
 
 /** Whether two or more runs were scored and every scored run has the same score. */

@@ -32,19 +32,27 @@ export function bestEval(evals: EvalPoint[], metric: string): EvalPoint | null {
   return best;
 }
 
+/**
+ * The selection-split primary metric of a run's best evaluation, or null when the run cannot be
+ * chosen (not `ok`, no evaluation, or a non-finite score).
+ */
+export function selectScore(r: RunResult): number | null {
+  if (r.status !== "ok" || r.best === null) return null;
+  const v = r.best.select[r.metric];
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
 /** The run chosen by the lr search, or null when no run finished with an evaluation. */
 export function bestRun(runs: RunResult[]): RunResult | null {
   let best: RunResult | null = null;
+  let bestScore = -Infinity;
   for (const r of runs) {
-    if (r.status !== "ok" || r.best === null) continue;
-    const v = r.best.select[r.metric];
-    if (v === undefined || !Number.isFinite(v)) continue;
-    if (best === null) {
+    const v = selectScore(r);
+    if (v === null) continue;
+    if (best === null || v > bestScore || (v === bestScore && r.lr < best.lr)) {
       best = r;
-      continue;
+      bestScore = v;
     }
-    const bv = best.best!.select[best.metric];
-    if (v > bv || (v === bv && r.lr < best.lr)) best = r;
   }
   return best;
 }

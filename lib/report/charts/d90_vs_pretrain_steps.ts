@@ -7,6 +7,7 @@
  */
 import type { ThresholdResult } from "../../results/mod.ts";
 import {
+  baseModel,
   gridMax,
   methodName,
   thresholdInterval,
@@ -40,7 +41,7 @@ export function d90VsPretrainStepsChart(
   for (const t of thresholds) {
     const v = thresholdNumber(t, statistic);
     if (t.pretrainSteps === undefined || v === null) continue;
-    const model = t.model.replace(/@\d+$/, "");
+    const model = baseModel(t);
     const ci = thresholdInterval(t, statistic);
     const max = gridMax(t);
     rows.push({
