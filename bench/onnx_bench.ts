@@ -4,15 +4,22 @@
  * venv `bench/torch/venv.ts` creates; same architecture, same thread count), measured side by
  * side in one run. Shapes: 2 and 4 layers at batch 32, sequence 64, hidden 256, 4 heads,
  * intermediate 1024 (all threads), and the embedded default's model (vocab 4,096, hidden 64,
- * 2 heads, intermediate 256, 2 layers, batch 32 × 64, 1 thread). Also: achieved GFLOP/s
- * against a MatMul peak measured in the same run, ORT's per-op-type profile of idim's step
- * (a separate profiled session), and the Walsh–Hadamard transform at L = 2^20.
+ * 2 heads, intermediate 256, 2 layers, batch 32 × 64, 1 thread) under each of its methods as
+ * the pipeline trains them: full fine-tuning, DID with one global projection (d = 1,024) and
+ * LoRA (r = 8 on word_embeddings, query and value), each against the same method in PyTorch
+ * (bench/torch/bert_step.py). Also: achieved GFLOP/s against a MatMul peak measured in the same
+ * run, for the whole step and for ORT's MatMul kernels inside it, ORT's per-op-type profile of
+ * idim's step (a separate profiled session), and the Walsh–Hadamard transform at L = 2^20.
  *
  *   deno run -A bench/onnx_bench.ts [--threads N] [--steps N] [--rounds N] [--no-torch]
- *     [--no-profile] [--only NAME]
+ *     [--no-profile] [--only NAME] [--verbose]
  *
  * idim and torch run in alternating rounds (steps per round each) so both see the same load;
- * medians and minimums of all step times are reported.
+ * medians and minimums of all step times are reported. Both are warmed up first (idim once,
+ * 40 steps; torch 10 steps in each round's process): until V8 has collected a few generations
+ * of a step's output buffers, every step's outputs land in fresh pages (at the default's shape,
+ * full fine-tuning: ~1,090 page faults and ~17 ms a step on these VMs), which is start-up, not
+ * the step a 320-step run spends its time in.
  *
  * Writes bench/results/onnx.json. glibc's malloc thresholds matter for ORT's fresh output
  * buffers; when MALLOC_MMAP_THRESHOLD_ is unset the script re-runs itself with them set.
@@ -26,11 +33,16 @@ import * as o from "../lib/onnx/mod.ts";
 import {
   classifierGraph,
   type EncoderConfig,
+  exportGraphs,
   initClassifier,
+  initWeights,
+  readInitState,
   smallBertConfig,
+  toHfConfig,
 } from "../lib/models/mod.ts";
 import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/mod.ts";
 import { torchEnv, torchPython } from "./torch/venv.ts";
+import { countNodes } from "./onnx_nodes.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
@@ -82,17 +94,50 @@ const DEFAULT_SHAPE: BenchConfig = {
   seq: 64,
 };
 
-/** One bench row: a shape and its thread count (undefined: all threads). */
+/**
+ * How a row trains: `full` (the classifier graph, every parameter, AdamW) or, at the default's
+ * shape, the pipeline's own exported graphs (`lib/models` exportGraphs, as the train stages run
+ * them: AdamW, clipping at norm 1, the linear warm-up/decay schedule) for full fine-tuning, DID
+ * with one global projection at the default's largest d, and LoRA at its largest r on its targets.
+ */
+type Method =
+  | { kind: "full" }
+  | { kind: "export"; method: "full" | "did" | "lora"; size?: number; weightDecay: number };
+
+/** One bench row: a shape, its thread count (undefined: all threads) and its method. */
 interface RowSpec {
   name: string;
   config: BenchConfig;
   threads?: number;
+  method: Method;
 }
 
+/** The default's LoRA (pipeline.yaml `lora`): α and targets. */
+const DEFAULT_LORA = { alpha: 16, targets: ["word_embeddings", "query", "value"] };
+/** The default's optimizer around every method (pipeline.yaml `train`): clip and schedule. */
+const DEFAULT_TRAIN = { clipNorm: 1, warmupSteps: 19, totalSteps: 320 };
+
 const ROWS: RowSpec[] = [
-  { name: "L2-H256", config: config(2) },
-  { name: "L4-H256", config: config(4) },
-  { name: "default-H64", config: DEFAULT_SHAPE, threads: 1 },
+  { name: "L2-H256", config: config(2), method: { kind: "full" } },
+  { name: "L4-H256", config: config(4), method: { kind: "full" } },
+  {
+    name: "default-full",
+    config: DEFAULT_SHAPE,
+    threads: 1,
+    method: { kind: "export", method: "full", weightDecay: 0.01 },
+  },
+  {
+    name: "default-did",
+    config: DEFAULT_SHAPE,
+    threads: 1,
+    method: { kind: "export", method: "did", size: 1024, weightDecay: 0 },
+  },
+  {
+    name: "default-lora",
+    config: DEFAULT_SHAPE,
+    threads: 1,
+    method: { kind: "export", method: "lora", size: 8, weightDecay: 0 },
+  },
 ];
 
 /** Matrix-multiply FLOPs of one training step (backward ≈ 2 × forward). */
@@ -105,8 +150,44 @@ export function stepFlops(c: BenchConfig): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Build the idim training session for `c`; returns a function timing `n` steps. */
-async function idimSession(c: BenchConfig, threads: number, profile?: string) {
+/** A trained session of one row: `run(n)` times n steps. */
+interface IdimSession {
+  run(n: number): Promise<number[]>;
+  release(): Promise<void>;
+  endProfiling(): void;
+  nodes: number;
+  params: number;
+}
+
+/** The batch of shape `c` (token ids spread over the vocabulary, no padding). */
+function benchBatch(c: BenchConfig, names: string[]): Record<string, ort.Tensor> {
+  const B = c.batch, S = c.seq;
+  const ids = BigInt64Array.from({ length: B * S }, (_, i) => BigInt((i * 7919) % c.vocab));
+  const all: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", ids, [B, S]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(B * S).fill(1n), [B, S]),
+    token_type_ids: new ort.Tensor("int64", new BigInt64Array(B * S), [B, S]),
+    labels: new ort.Tensor("int64", BigInt64Array.from({ length: B }, (_, i) => BigInt(i % 2)), [
+      B,
+    ]),
+  };
+  return Object.fromEntries(names.map((n) => [n, all[n]]));
+}
+
+function timer(sess: o.TrainSession, batch: Record<string, ort.Tensor>) {
+  return async (n: number) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await sess.step(batch);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  };
+}
+
+/** The classifier graph of shape `c`, every parameter trained by AdamW. */
+async function fullSession(c: BenchConfig, threads: number, profile?: string) {
   const g = new o.Graph("bench");
   const mc = modelConfig(c);
   const m = classifierGraph(g, mc, { seq: c.seq });
@@ -122,30 +203,9 @@ async function idimSession(c: BenchConfig, threads: number, profile?: string) {
     intraOpNumThreads: threads,
     profile,
   });
-  const B = c.batch, S = c.seq;
-  const batch = {
-    input_ids: new ort.Tensor(
-      "int64",
-      BigInt64Array.from({ length: B * S }, (_, i) => BigInt((i * 7919) % c.vocab)),
-      [B, S],
-    ),
-    attention_mask: new ort.Tensor("int64", new BigInt64Array(B * S).fill(1n), [B, S]),
-    labels: new ort.Tensor("int64", BigInt64Array.from({ length: B }, (_, i) => BigInt(i % 2)), [
-      B,
-    ]),
-  };
-  const run = async (n: number) => {
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await sess.step(batch);
-      times.push(performance.now() - t0);
-    }
-    return times;
-  };
   const count = params.reduce((s, t) => s + (t.shape as number[]).reduce((a, b) => a * b, 1), 0);
   return {
-    run,
+    run: timer(sess, benchBatch(c, ["input_ids", "attention_mask", "labels"])),
     release: () => sess.release(),
     endProfiling: () => sess.endProfiling(),
     nodes: o.liveNodes(g).length,
@@ -153,16 +213,83 @@ async function idimSession(c: BenchConfig, threads: number, profile?: string) {
   };
 }
 
-/** ORT's per-op-type profile of `steps` idim steps (after 3 warm-up steps) at shape `c`. */
-async function idimProfile(c: BenchConfig, threads: number, steps = 5): Promise<ProfileSummary> {
+/**
+ * The pipeline's exported graphs of method `m` on a randomly initialised model of shape `c`
+ * (a BERT with an MLM head, as the default's pretrained checkpoints), in a temp folder.
+ */
+async function exportedSession(
+  c: BenchConfig,
+  m: Extract<Method, { kind: "export" }>,
+  threads: number,
+  profile?: string,
+): Promise<IdimSession> {
+  const dir = Deno.makeTempDirSync({ prefix: "idim-bench-export-" });
+  try {
+    const modelDir = join(dir, "model"), out = join(dir, "graphs");
+    Deno.mkdirSync(modelDir);
+    Deno.mkdirSync(out);
+    const mc = modelConfig(c);
+    Deno.writeTextFileSync(join(modelDir, "config.json"), JSON.stringify(toHfConfig(mc)));
+    initWeights(mc, 0, modelDir, { head: "mlm" });
+    const meta = exportGraphs(modelDir, out, {
+      method: m.method,
+      size: m.size,
+      batch: c.batch,
+      seq: c.seq,
+      numLabels: c.classes,
+      seed: 0,
+      projection: "global",
+      loraAlpha: DEFAULT_LORA.alpha,
+      loraTargets: DEFAULT_LORA.targets,
+      optimizer: {
+        type: "adamw",
+        lr: 1e-3,
+        weightDecay: m.weightDecay,
+        clipNorm: DEFAULT_TRAIN.clipNorm,
+        schedule: { warmupSteps: DEFAULT_TRAIN.warmupSteps, totalSteps: DEFAULT_TRAIN.totalSteps },
+      },
+      modelName: `bench-${m.method}`,
+    });
+    const trainPath = join(out, meta.files.train);
+    const spec = JSON.parse(Deno.readTextFileSync(`${trainPath}.json`)) as o.TrainSpec;
+    const sess = await o.TrainSession.create(trainPath, spec, readInitState(out), {
+      intraOpNumThreads: threads,
+      profile,
+    });
+    return {
+      run: timer(sess, benchBatch(c, [...meta.inputs.train, "labels"])),
+      release: () => sess.release(),
+      endProfiling: () => sess.endProfiling(),
+      nodes: countNodes(trainPath),
+      params: meta.trainableCount,
+    };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The idim session of a row. */
+function idimSession(r: RowSpec, threads: number, profile?: string): Promise<IdimSession> {
+  return r.method.kind === "full"
+    ? fullSession(r.config, threads, profile)
+    : exportedSession(r.config, r.method, threads, profile);
+}
+
+/** ORT's per-op-type profile of `steps` idim steps (after `warmup` steps) of row `r`. */
+async function idimProfile(
+  r: RowSpec,
+  threads: number,
+  warmup: number,
+  steps = 5,
+): Promise<ProfileSummary> {
   const dir = Deno.makeTempDirSync({ prefix: "idim-profile-" });
-  const s = await idimSession(c, threads, join(dir, "step"));
-  await s.run(3 + steps);
+  const s = await idimSession(r, threads, join(dir, "step"));
+  await s.run(warmup + steps);
   s.endProfiling();
   await s.release();
   const file = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith(".json"));
   if (!file) throw new Error(`no profile written in ${dir}`);
-  const summary = summarizeProfile(join(dir, file.name), 3);
+  const summary = summarizeProfile(join(dir, file.name), warmup);
   Deno.removeSync(dir, { recursive: true });
   return summary;
 }
@@ -220,17 +347,41 @@ async function whtTime(bits: number, threads: number): Promise<number> {
   );
 }
 
+/** What bench/torch/bert_step.py needs to train row `r` as idim does. */
+function torchMethod(r: RowSpec): Record<string, unknown> {
+  const m = r.method;
+  if (m.kind === "full") return { method: "full", weight_decay: 0.01 };
+  return {
+    method: m.method,
+    weight_decay: m.weightDecay,
+    clip_norm: DEFAULT_TRAIN.clipNorm,
+    schedule: [DEFAULT_TRAIN.warmupSteps, DEFAULT_TRAIN.totalSteps],
+    ...(m.method === "did" ? { d: m.size } : {}),
+    ...(m.method === "lora"
+      ? { r: m.size, alpha: DEFAULT_LORA.alpha, lora_targets: DEFAULT_LORA.targets }
+      : {}),
+  };
+}
+
 async function torchStep(
   python: string,
-  c: BenchConfig,
+  r: RowSpec,
   threads: number,
   warmup: number,
   steps: number,
 ) {
   const script = join(ROOT, "bench/torch/bert_step.py");
+  const job = {
+    ...r.config,
+    ...torchMethod(r),
+    threads,
+    warmup,
+    steps,
+    matmul: [2048, 256, 1024],
+  };
   try {
     const out = await new Deno.Command(python, {
-      args: [script, JSON.stringify({ ...c, threads, warmup, steps, matmul: [2048, 256, 1024] })],
+      args: [script, JSON.stringify(job)],
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
@@ -253,6 +404,12 @@ async function torchStep(
   }
 }
 
+/** ORT's MatMul kernels' time per step in a profile: Gemm, MatMul and their fused forms. */
+export function matmulKernelMs(p: ProfileSummary): number {
+  const kinds = new Set(["Gemm", "MatMul", "FusedMatMul", "FusedGemm"]);
+  return p.ops.filter((op) => kinds.has(op.op)).reduce((s, op) => s + op.ms, 0);
+}
+
 function arg(name: string, dflt: number, args: string[]): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
@@ -270,10 +427,10 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
     return JSON.parse(Deno.readTextFileSync(path));
   }
   const threads = arg("--threads", navigator.hardwareConcurrency, args);
-  const steps = arg("--steps", 5, args);
+  const steps = arg("--steps", 10, args);
   const rounds = arg("--rounds", 3, args);
   const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
-  const warmup = 3;
+  const idimWarmup = 40, torchWarmup = 10;
   const peakShapes: [number, number, number][] = [[2048, 256, 1024], [1024, 1024, 1024]];
   const peakByThreads = new Map<number, { shape: number[]; gflops: number }[]>();
   const peakOf = async (t: number) => {
@@ -292,24 +449,30 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
     const c = spec.config;
     const th = spec.threads ?? threads;
     const peak = await peakOf(th);
-    const flops = stepFlops(c);
-    const idim = await idimSession(c, th);
-    await idim.run(warmup);
+    // GFLOP/s only where every parameter trains (stepFlops counts the full step's MatMuls).
+    const trainsAll = spec.method.kind === "full" || spec.method.method === "full";
+    const flops = trainsAll ? stepFlops(c) : undefined;
+    const idim = await idimSession(spec, th);
+    await idim.run(idimWarmup);
     // Interleave idim and torch in rounds so both see the same machine load.
     const idimTimes: number[] = [], torchTimes: number[] = [];
     let torch: Awaited<ReturnType<typeof torchStep>> = "error" in py ? py : { error: "" };
     for (let r = 0; r < rounds; r++) {
       idimTimes.push(...await idim.run(steps));
       if (!("python" in py)) continue;
-      torch = await torchStep(py.python, c, th, warmup, steps);
+      torch = await torchStep(py.python, spec, th, torchWarmup, steps);
       if ("step_ms" in torch) torchTimes.push(...torch.step_ms);
       else break;
     }
     await idim.release();
-    const profile = args.includes("--no-profile") ? undefined : await idimProfile(c, th);
+    const profile = args.includes("--no-profile")
+      ? undefined
+      : await idimProfile(spec, th, idimWarmup);
     const idimMs = median(idimTimes);
     const torchMs = torchTimes.length ? median(torchTimes) : undefined;
-    const gf = (ms: number) => flops / (ms / 1000) / 1e9;
+    const gf = (ms: number) => flops ? flops / (ms / 1000) / 1e9 : undefined;
+    const frac = (ms: number) => flops ? gf(ms)! / peak : undefined;
+    const matmulMs = profile ? matmulKernelMs(profile) : undefined;
     rows.push({
       name: spec.name,
       config: c,
@@ -322,12 +485,15 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
       idim_ms_min: Math.min(...idimTimes),
       idim_ms_all: idimTimes,
       idim_gflops: gf(idimMs),
-      idim_fraction_of_peak: gf(idimMs) / peak,
+      idim_fraction_of_peak: frac(idimMs),
+      idim_matmul_kernel_ms: matmulMs,
+      idim_matmul_kernel_fraction_of_peak: matmulMs && flops ? gf(matmulMs)! / peak : undefined,
+      idim_matmul_share_of_kernels: matmulMs && profile ? matmulMs / profile.kernelMs : undefined,
       torch_ms: torchMs,
       torch_ms_min: torchTimes.length ? Math.min(...torchTimes) : undefined,
       torch_ms_all: torchTimes.length ? torchTimes : undefined,
       torch_gflops: torchMs ? gf(torchMs) : undefined,
-      torch_fraction_of_peak: torchMs ? gf(torchMs) / peak : undefined,
+      torch_fraction_of_peak: torchMs ? frac(torchMs) : undefined,
       torch_matmul_gflops: "matmul_gflops" in torch ? torch.matmul_gflops : undefined,
       torch_version: "torch" in torch ? torch.torch : undefined,
       torch_error: "error" in torch ? torch.error : undefined,
@@ -359,21 +525,36 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
         .join(", ")
     }; torch ${result.torch}`,
   );
+  const pct = (x: number | undefined) => x === undefined ? "–" : `${(100 * x).toFixed(0)}%`;
+  const num = (x: number | undefined, w: number) =>
+    (x === undefined ? "n/a" : x.toFixed(1)).padStart(w);
   console.log(
-    "row          thr  params   idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  torch (% peak)  (medians)",
+    "row           thr  trainable  idim ms  torch ms  idim/torch  idim GFLOP/s (% peak)  " +
+      "torch (% peak)  MatMul kernels (% peak, % of step)  (medians)",
   );
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(12)} ${String(r.threads).padStart(3)}  ${(r.params / 1e6).toFixed(2)}M  ${
-        r.idim_ms.toFixed(1).padStart(8)
-      }  ${r.torch_ms?.toFixed(1).padStart(8) ?? "     n/a"}  ${
-        r.ratio_idim_over_torch?.toFixed(2).padStart(10) ?? "       n/a"
-      }  ${r.idim_gflops.toFixed(1).padStart(12)} (${
-        (100 * r.idim_fraction_of_peak).toFixed(0)
-      }%)  ${r.torch_gflops?.toFixed(1) ?? "n/a"} (${
-        r.torch_fraction_of_peak ? (100 * r.torch_fraction_of_peak).toFixed(0) : "–"
-      }%)${r.torch_error ? `  [${r.torch_error.trim().split("\n").pop()}]` : ""}`,
+      `${r.name.padEnd(13)} ${String(r.threads).padStart(3)}  ${
+        r.params >= 1e5 ? `${(r.params / 1e6).toFixed(2)}M` : String(r.params)
+      }`.padEnd(29) +
+        `${num(r.idim_ms, 7)}  ${num(r.torch_ms, 8)}  ${
+          r.ratio_idim_over_torch?.toFixed(2).padStart(10) ?? "       n/a"
+        }  ${num(r.idim_gflops, 12)} (${pct(r.idim_fraction_of_peak)})  ${
+          num(r.torch_gflops, 8)
+        } (${pct(r.torch_fraction_of_peak)})  ${pct(r.idim_matmul_kernel_fraction_of_peak)}, ${
+          pct(r.idim_matmul_share_of_kernels)
+        }${r.torch_error ? `  [${r.torch_error.trim().split("\n").pop()}]` : ""}`,
     );
+  }
+  if (args.includes("--verbose")) {
+    for (const r of rows) {
+      const fmt = (xs: number[] | undefined) => xs?.map((x) => x.toFixed(1)).join(" ") ?? "n/a";
+      console.log(
+        `${r.name} idim steps: ${fmt(r.idim_ms_all)}\n${r.name} torch steps: ${
+          fmt(r.torch_ms_all)
+        }`,
+      );
+    }
   }
   for (const r of rows) {
     if (r.idim_profile) console.log(`idim profile ${r.name}: ${formatProfile(r.idim_profile)}`);
