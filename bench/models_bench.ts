@@ -8,7 +8,14 @@
  * Each method runs in its own child process (so its peak memory is its own), with the glibc
  * malloc settings of lib/onnx/README.md ("Process settings") and `disable_prepacking` (θ0 stays mapped and shared).
  *
- *   deno run -A bench/models_bench.ts [--batch 8] [--seq 32] [--steps 3] [--methods did,lora]
+ *   deno run -A bench/models_bench.ts [--batch 8] [--seq 32] [--steps 5] [--warmup 2]
+ *     [--methods did,lora] [--profile] [--memory-pattern on|off]
+ *
+ * The first steps of a method are start-up (θ0 and the Fastfood side file paged in from disk, ORT's
+ * arena growing: DID's first two took 43 and 34 s where later ones take 10–11 s), so the table
+ * reports the median of the steps after `--warmup`. `--memory-pattern off` runs without ORT's memory
+ * pattern (the pipeline keeps it on): at roberta-large DID it lowered the peak from 14.4 to 10.5 GiB
+ * but steady steps took 11.5–16 s instead of 10.0–10.7 s.
  *
  * @module
  */
@@ -22,7 +29,13 @@ import {
   ROBERTA_LARGE_SHAPE,
   toHfConfig,
 } from "../lib/models/mod.ts";
-import { TrainSession, type TrainSpec } from "../lib/onnx/mod.ts";
+import {
+  formatProfile,
+  type ProfileSummary,
+  summarizeProfile,
+  TrainSession,
+  type TrainSpec,
+} from "../lib/onnx/mod.ts";
 import { countNodes } from "./onnx_nodes.ts";
 
 interface Row {
@@ -36,6 +49,10 @@ interface Row {
   sessionSeconds: number;
   stepSeconds: number[];
   meanStepSeconds: number;
+  /** Median of the steps after the warm-up ones (page-faulting θ0, the side file and ORT's arena in). */
+  medianStepSeconds: number;
+  /** ORT's per-op-type profile of the steps after the warm-up ones (`--profile`). */
+  profile?: ProfileSummary;
   vmHWMMiB: number;
   rssAnonMiB: number;
   estimatedMiB: number;
@@ -55,7 +72,8 @@ function procStatus(): { vmHWMMiB: number; rssAnonMiB: number } {
 /** Child: export and train one method on the model in `dir`; prints a JSON row. */
 async function child(dir: string, method: "did" | "lora", size: number): Promise<void> {
   const batch = Number(arg("batch", "8")), seq = Number(arg("seq", "32"));
-  const steps = Number(arg("steps", "3"));
+  const steps = Number(arg("steps", "5"));
+  const warmup = Math.min(Number(arg("warmup", "2")), steps - 1);
   const out = mkdtempSync(join(tmpdir(), `idim-bench-${method}-`));
   try {
     let t = performance.now();
@@ -74,8 +92,11 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
     const trainNodes = countNodes(join(out, "train.onnx"));
     t = performance.now();
     const spec = JSON.parse(Deno.readTextFileSync(join(out, "train.onnx.json"))) as TrainSpec;
+    const profile = Deno.args.includes("--profile") ? join(out, "profile") : undefined;
     const sess = await TrainSession.create(join(out, "train.onnx"), spec, readInitState(out), {
       disablePrepacking: true,
+      memoryPattern: arg("memory-pattern", "on") === "on",
+      profile,
     });
     const sessionSeconds = (performance.now() - t) / 1000;
     const ids = new BigInt64Array(batch * seq);
@@ -92,6 +113,13 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       });
       stepSeconds.push((performance.now() - t) / 1000);
     }
+    let summary: ProfileSummary | undefined;
+    if (profile) {
+      sess.endProfiling();
+      const file = [...Deno.readDirSync(out)].find((e) => e.name.startsWith("profile"))!;
+      summary = summarizeProfile(join(out, file.name), warmup);
+    }
+    const later = stepSeconds.slice(warmup).sort((a, b) => a - b);
     const row: Row = {
       method,
       size,
@@ -103,6 +131,8 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       sessionSeconds,
       stepSeconds,
       meanStepSeconds: stepSeconds.reduce((a, b) => a + b, 0) / stepSeconds.length,
+      medianStepSeconds: later[Math.floor(later.length / 2)],
+      profile: summary,
       ...procStatus(),
       estimatedMiB: Math.round(meta.memory.totalBytes / 2 ** 20),
     };
@@ -152,7 +182,7 @@ export async function main(): Promise<void> {
     }
     console.log(`roberta-large-shaped random model: ${initSeconds.toFixed(1)} s to generate`);
     console.log(
-      "| method | size | batch×seq | trainable | nodes | export s | session s | step s (mean) | VmHWM MiB | RssAnon MiB | estimate MiB |",
+      "| method | size | batch×seq | trainable | nodes | export s | session s | step s (median after warm-up; all) | VmHWM MiB | RssAnon MiB | estimate MiB |",
     );
     console.log("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of rows) {
@@ -160,9 +190,20 @@ export async function main(): Promise<void> {
         `| ${r.method} | ${r.size} | ${r.batch}×${r.seq} | ${r.trainable} | ${r.trainNodes} | ${
           r.exportSeconds.toFixed(1)
         } | ` +
-          `${r.sessionSeconds.toFixed(1)} | ${
-            r.meanStepSeconds.toFixed(2)
+          `${r.sessionSeconds.toFixed(1)} | ${r.medianStepSeconds.toFixed(2)}; ${
+            r.stepSeconds.map((x) => x.toFixed(1)).join(", ")
           } | ${r.vmHWMMiB} | ${r.rssAnonMiB} | ${r.estimatedMiB} |`,
+      );
+    }
+    for (const r of rows) {
+      if (r.profile) console.log(`profile ${r.method}: ${formatProfile(r.profile)}`);
+    }
+    if (rows.length === 2) {
+      const [a, b] = rows;
+      console.log(
+        `${a.method}/${b.method} step ratio (medians after warm-up): ${
+          (a.medianStepSeconds / b.medianStepSeconds).toFixed(2)
+        }`,
       );
     }
     const result = {

@@ -4,6 +4,7 @@
  *
  *   deno task bench               # all
  *   deno task bench pipeline onnx # some
+ *   deno task bench models --methods did --steps 7   # options after the names go to the benchmarks
  *
  * @module
  */
@@ -17,7 +18,11 @@ export const BENCHMARKS: Record<string, string> = {
 };
 
 if (import.meta.main) {
-  const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);
+  // Names come first; from the first `--option` on, the arguments are the benchmarks' own (each
+  // reads them from Deno.args).
+  const firstOption = Deno.args.findIndex((a) => a.startsWith("--"));
+  const given = firstOption < 0 ? Deno.args : Deno.args.slice(0, firstOption);
+  const names = given.length > 0 ? given : Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(

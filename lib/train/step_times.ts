@@ -40,7 +40,15 @@ export function stepMeasurements(): StepMeasurement[] {
   const out: StepMeasurement[] = [];
   const cpu = readJson("models.json") as
     | {
-      rows?: { method: string; size: number; batch: number; seq: number; stepSeconds: number[] }[];
+      rows?: {
+        method: string;
+        size: number;
+        batch: number;
+        seq: number;
+        stepSeconds: number[];
+        /** The median after the warm-up steps (newer records). */
+        medianStepSeconds?: number;
+      }[];
     }
     | undefined;
   for (const r of cpu?.rows ?? []) {
@@ -54,7 +62,7 @@ export function stepMeasurements(): StepMeasurement[] {
         batch: r.batch,
         seq: r.seq,
       },
-      seconds: median(r.stepSeconds),
+      seconds: r.medianStepSeconds ?? median(r.stepSeconds),
     });
   }
   const gpu = readJson("gpu.json") as {
