@@ -9,7 +9,7 @@
  * malloc settings of lib/onnx/README.md ("Process settings") and `disable_prepacking` (θ0 stays mapped and shared).
  *
  *   deno run -A bench/models_bench.ts [--batch 8] [--seq 32] [--steps 5] [--warmup 2]
- *     [--methods did,lora] [--profile] [--memory-pattern on|off]
+ *     [--methods did,lora] [--profile] [--memory-pattern on|off] [--fastfood per-tensor|batched]
  *
  * The first steps of a method are start-up (θ0 and the Fastfood side file paged in from disk, ORT's
  * arena growing: DID's first two took 43 and 34 s where later ones take 10–11 s), so the table
@@ -81,6 +81,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       method,
       size,
       ...(method === "lora" ? { loraAlpha: 8 } : {}),
+      ...(arg("fastfood", "") ? { fastfoodBatched: arg("fastfood", "") === "batched" } : {}),
       batch,
       seq,
       numLabels: 2,

@@ -83,6 +83,8 @@ export interface ExportOptions {
   projection?: "per-tensor" | "global";
   /** SAID: one λ per tensor (default) or per layer. */
   lambdaPer?: "tensor" | "layer";
+  /** DID/SAID per-tensor projections batched by padded length (default `FASTFOOD_BATCHED`). */
+  fastfoodBatched?: boolean;
   /**
    * LoRA: α (required for LoRA; its default lives in the experiment schema, `experiment.lora`),
    * targets (default query, value), rsLoRA.
@@ -137,9 +139,20 @@ export function parameterization(o: ExportOptions): Parameterization {
     case "full":
       return full;
     case "did":
-      return did({ d: need(), projection: o.projection, seed: o.seed });
+      return did({
+        d: need(),
+        projection: o.projection,
+        seed: o.seed,
+        batched: o.fastfoodBatched,
+      });
     case "said":
-      return said({ d: need(), projection: o.projection, seed: o.seed, lambdaPer: o.lambdaPer });
+      return said({
+        d: need(),
+        projection: o.projection,
+        seed: o.seed,
+        lambdaPer: o.lambdaPer,
+        batched: o.fastfoodBatched,
+      });
     case "lora":
       if (o.loraAlpha === undefined) throw new Error("export: method lora needs loraAlpha");
       return lora({
@@ -369,6 +382,7 @@ export function exportGraphs(modelDir: string, outDir: string, o: ExportOptions)
     options: {
       projection: o.projection ?? "per-tensor",
       lambdaPer: o.lambdaPer ?? "tensor",
+      ...(o.fastfoodBatched !== undefined ? { fastfoodBatched: o.fastfoodBatched } : {}),
       loraAlpha: o.loraAlpha ?? null,
       loraTargets: o.loraTargets ?? ["query", "value"],
       rslora: o.rslora ?? false,

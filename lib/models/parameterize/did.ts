@@ -18,10 +18,11 @@ import { numel } from "../params.ts";
 import { frozen, inputOf, type ModelContext, type Parameterization } from "./common.ts";
 
 /**
- * Whether per-tensor projections run batched (`fastfood_batch.ts`). Off: on CPU the batched graph
- * measured slower (ORT's ScatterElements-add is superlinear in size: 2^24 elements take ~1.1 s
- * where 16 × 2^20 take ~0.05–0.25 s), so the per-tensor chain stays the default until the
- * transpose of the gather is split or replaced.
+ * Whether per-tensor projections run batched (`fastfood_batch.ts`) unless `DidOptions.batched`
+ * says otherwise. Off: at roberta-large DID on CPU the batched graph (7,243 nodes against 22,509)
+ * steps as fast once warm (10.4–11.1 s against 10.0–10.7 s) but peaks at 18.1 GiB against 14.4
+ * and warms up over four steps instead of two (`deno task bench models --methods did --fastfood
+ * batched`); on a GPU, where the node count is the cost, it is the path to measure.
  */
 export const FASTFOOD_BATCHED = false;
 
@@ -33,6 +34,8 @@ export interface DidOptions {
   projection?: "per-tensor" | "global";
   /** Seed of the projections. */
   seed: number;
+  /** Per-tensor projections batched by padded length (default {@link FASTFOOD_BATCHED}). */
+  batched?: boolean;
 }
 
 /**
@@ -79,7 +82,7 @@ export function projectedSource(
           ).map((t, k) => [m.specs[k].name, t]),
         );
         pz = globalParts.get(name)!;
-      } else if (FASTFOOD_BATCHED) {
+      } else if (opts.batched ?? FASTFOOD_BATCHED) {
         batched ??= fastfoodProjectBatch(
           z,
           m.specs.map((s, k) => {
