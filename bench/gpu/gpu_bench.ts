@@ -62,27 +62,34 @@ export const SHAPES: Record<string, EncoderConfig> = {
   },
 };
 
-const DEFAULT_CONFIGS = "base:lora,base-v6:lora,base:did,large:lora,large:did";
+const DEFAULT_CONFIGS = "base:lora,base-v6:lora,base:did,large:lora,large:did,large:did-batched";
+
+/** `did-batched`: DID with the per-tensor projections batched by padded length (fastfood_batch). */
+type BenchMethod = "did" | "did-batched" | "lora";
+const METHODS: BenchMethod[] = ["did", "did-batched", "lora"];
 
 function arg(name: string, dflt: string): string {
   const i = Deno.args.indexOf(`--${name}`);
   return i >= 0 ? Deno.args[i + 1] : dflt;
 }
 
-function configs(): { shape: string; method: "did" | "lora" }[] {
+function configs(): { shape: string; method: BenchMethod }[] {
   return arg("configs", DEFAULT_CONFIGS).split(",").map((c) => {
     const [shape, method] = c.split(":");
-    if (!SHAPES[shape] || (method !== "did" && method !== "lora")) {
-      throw new Error(`--configs: bad entry ${c} (shape ${Object.keys(SHAPES)}, method did|lora)`);
+    if (!SHAPES[shape] || !METHODS.includes(method as BenchMethod)) {
+      throw new Error(
+        `--configs: bad entry ${c} (shape ${Object.keys(SHAPES)}, method ${METHODS.join("|")})`,
+      );
     }
-    return { shape, method };
+    return { shape, method: method as BenchMethod };
   });
 }
 
-const sizeOf = (m: string) => (m === "did" ? 1000 : 8);
+const isDid = (m: string) => m === "did" || m === "did-batched";
+const sizeOf = (m: string) => (isDid(m) ? 1000 : 8);
 
 /** Writes one model and its graphs under `work`. */
-function prepShape(work: string, shape: string, methods: ("did" | "lora")[]): void {
+function prepShape(work: string, shape: string, methods: BenchMethod[]): void {
   const batch = Number(arg("batch", "8")), seq = Number(arg("seq", "128"));
   const modelDir = join(work, shape, "model");
   mkdirSync(modelDir, { recursive: true });
@@ -94,14 +101,15 @@ function prepShape(work: string, shape: string, methods: ("did" | "lora")[]): vo
     t = performance.now();
     mkdirSync(join(work, shape, method), { recursive: true });
     exportGraphs(modelDir, join(work, shape, method), {
-      method,
+      method: isDid(method) ? "did" : "lora",
+      ...(method === "did-batched" ? { fastfoodBatched: true } : {}),
       size: sizeOf(method),
       ...(method === "lora" ? { loraAlpha: 8 } : {}),
       batch,
       seq,
       numLabels: 2,
       seed: 0,
-      optimizer: { type: "adamw", lr: method === "did" ? 1e-2 : 1e-4 },
+      optimizer: { type: "adamw", lr: isDid(method) ? 1e-2 : 1e-4 },
       modelName: `roberta-${shape}-shaped`,
     });
     writeFileSync(
@@ -271,7 +279,7 @@ async function main(): Promise<void> {
   } else if (mode === "prep") {
     mkdirSync(work, { recursive: true });
     rmSync(join(work, "prep.done"), { force: true });
-    const byShape = new Map<string, ("did" | "lora")[]>();
+    const byShape = new Map<string, BenchMethod[]>();
     for (const c of configs()) byShape.set(c.shape, [...(byShape.get(c.shape) ?? []), c.method]);
     const extra = ["--batch", arg("batch", "8"), "--seq", arg("seq", "128")];
     await Promise.all([...byShape].map(async ([shape, methods]) => {
@@ -291,7 +299,7 @@ async function main(): Promise<void> {
     writeFileSync(join(work, "prep.done"), "");
   } else if (mode === "prep-one") {
     const i = Deno.args.indexOf("prep-one");
-    prepShape(work, Deno.args[i + 3], Deno.args[i + 4].split(",") as ("did" | "lora")[]);
+    prepShape(work, Deno.args[i + 3], Deno.args[i + 4].split(",") as BenchMethod[]);
   } else if (mode === "time") {
     const out = arg("out", "idim.json");
     const deadline = Number(arg("deadline", "0"));

@@ -22,7 +22,7 @@ say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 say "probe"
 timeout 60 "${DENO[@]}" bench/gpu/gpu_bench.ts probe --out "$OUT/probe.json"
 
-CONFIGS=${CHECK_CONFIGS:-base:lora,base-v6:lora,base:did,large:lora,large:did}
+CONFIGS=${CHECK_CONFIGS:-base:lora,base-v6:lora,base:did,large:lora,large:did,large:did-batched}
 SIZE=(--batch "${CHECK_BATCH:-8}" --seq "${CHECK_SEQ:-128}")
 say "prep (background): $CONFIGS"
 timeout $((END - $(date +%s) - 60)) "${DENO[@]}" bench/gpu/gpu_bench.ts prep --work "$W/work" \

@@ -87,7 +87,8 @@ export function stepMeasurements(): StepMeasurement[] {
       : r.shape === "large"
       ? KNOWN_SHAPES["roberta-large"]
       : undefined;
-    if (!shape) continue;
+    // `did-batched` rows time a graph variant the pipeline does not export (FASTFOOD_BATCHED off).
+    if (!shape || r.method === "did-batched") continue;
     out.push({
       device: r.device,
       source: `bench/results/gpu.json (${card}, ORT ${gpu?.probe?.ortVersion ?? "?"} ${r.device})`,
