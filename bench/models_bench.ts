@@ -74,6 +74,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
   const batch = Number(arg("batch", "8")), seq = Number(arg("seq", "32"));
   const steps = Number(arg("steps", "5"));
   const warmup = Math.min(Number(arg("warmup", "2")), steps - 1);
+  const fastfood = arg("fastfood", "");
   const out = mkdtempSync(join(tmpdir(), `idim-bench-${method}-`));
   try {
     let t = performance.now();
@@ -81,7 +82,7 @@ async function child(dir: string, method: "did" | "lora", size: number): Promise
       method,
       size,
       ...(method === "lora" ? { loraAlpha: 8 } : {}),
-      ...(arg("fastfood", "") ? { fastfoodBatched: arg("fastfood", "") === "batched" } : {}),
+      ...(fastfood ? { fastfoodBatched: fastfood === "batched" } : {}),
       batch,
       seq,
       numLabels: 2,

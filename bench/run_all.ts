@@ -17,12 +17,18 @@ export const BENCHMARKS: Record<string, string> = {
   pretrain: "./pretrain_bench.ts",
 };
 
+/**
+ * The benchmarks `args` names: the arguments before the first `--option` (every benchmark when
+ * none); from that option on, the arguments are the benchmarks' own (each reads Deno.args).
+ */
+export function benchmarkNames(args: readonly string[]): string[] {
+  const firstOption = args.findIndex((a) => a.startsWith("--"));
+  const given = firstOption < 0 ? args : args.slice(0, firstOption);
+  return given.length > 0 ? [...given] : Object.keys(BENCHMARKS);
+}
+
 if (import.meta.main) {
-  // Names come first; from the first `--option` on, the arguments are the benchmarks' own (each
-  // reads them from Deno.args).
-  const firstOption = Deno.args.findIndex((a) => a.startsWith("--"));
-  const given = firstOption < 0 ? Deno.args : Deno.args.slice(0, firstOption);
-  const names = given.length > 0 ? given : Object.keys(BENCHMARKS);
+  const names = benchmarkNames(Deno.args);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(

@@ -192,3 +192,9 @@ Deno.test("serialized models declare IR ≤ 13 and opset ≤ 26", () => {
   assert.ok(sub[sub.length - 1] <= 26 && sub[sub.length - 1] >= 20);
   assert.throws(() => o.toModelProto(new o.Graph()), /serialize: the graph has no outputs/);
 });
+
+Deno.test("memoryPattern: false turns ORT's memory pattern off; other sessions keep the default", () => {
+  assert.equal(o.ortOptions({ memoryPattern: false }).enableMemPattern, false);
+  assert.equal(o.ortOptions({}).enableMemPattern, undefined);
+  assert.equal(o.ortOptions({ memoryPattern: true }).enableMemPattern, undefined);
+});
