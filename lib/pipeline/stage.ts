@@ -4,7 +4,8 @@
  * A stage kind is declared once, with `defineStage`, and that one declaration is the
  * single source of truth for its parameters (a zod schema), its inputs (references to
  * other stage instances, derived from its parameters), its outputs (file names) and its
- * code fingerprint (the declaring module and every project module it imports).
+ * code fingerprint (the declaring module and every project module it uses, barrels followed by
+ * the names imported through them: `fingerprint.ts`).
  *
  * @module
  */

@@ -60,18 +60,24 @@ Deno.test("editing a stage module reruns only its instances and their downstream
   }
 });
 
-Deno.test("editing a lib module reruns only the stages that import it (and downstream)", async () => {
+Deno.test("editing a lib module reruns only the stages that use it (and downstream), barrel or not", async () => {
+  // Both stages import from the barrel lib/mod.ts; summary uses `line` (lib/fmt.ts) and train
+  // uses `step` (lib/mathx.ts).
   const p = makeProject("libedit", basicConfig({ lr: [0.1, 0.2] }));
   try {
     assert.equal((await p.cli("run")).code, 0);
-    p.edit("lib/fmt.ts", "\n// only summary imports this\n");
+    p.edit("lib/fmt.ts", "\n// only summary uses this\n");
     let r = await p.cli("run");
     assert.deepEqual(ranIds(r.out), new Set([SUM]));
-    p.edit("lib/mathx.ts", "\n// train imports this\n");
+    p.edit("lib/mathx.ts", "\n// train uses this\n");
     r = await p.cli("run");
     assert.deepEqual(ranIds(r.out), new Set([T(0.1), T(0.2), SUM]));
     r = await p.cli("run");
     assert.deepEqual(ranIds(r.out), new Set());
+    p.edit("lib/extra.ts", "export const unused = 2;\n");
+    p.edit("lib/mod.ts", 'export { unused } from "./extra.ts";\n');
+    r = await p.cli("run");
+    assert.deepEqual(ranIds(r.out), new Set(), "a new export in the barrel that no stage uses");
   } finally {
     p.remove();
   }
