@@ -117,3 +117,18 @@ Deno.test("Fastfood: same seed same P, another seed another; ‖Pz‖/‖z‖ �
   const mean = sum / trials;
   assert.ok(Math.abs(mean - 1) < 0.05, `mean ‖Pz‖/‖z‖ = ${mean}`);
 });
+
+Deno.test("Fastfood graph at the paper grid's large d: P z and Pᵀg equal the literal formula (D = 200,000, d = 5,000 and 10,000)", async () => {
+  // d far above the small oracle case: z is padded to n = 8,192 / 16,384 and tiled 32 / 16 times
+  // over L = 262,144, the regime of the paper grid's top points and of the global projection.
+  for (const d of [5000, 10000]) {
+    const f = makeFastfood(200_000, d, 21, 3);
+    const rng = new Prng(d);
+    const z = Array.from({ length: d }, () => rng.normal());
+    const gv = Array.from({ length: f.D }, () => rng.normal());
+    const { pz, ptg } = await runGraph(f, z, gv);
+    const pzRef = fastfoodApply(f, z), ptgRef = fastfoodTranspose(f, gv);
+    assert.ok(maxRel(pz, pzRef) < 1e-5, `d=${d}: Pz rel err ${maxRel(pz, pzRef)}`);
+    assert.ok(maxRel(ptg, ptgRef) < 1e-5, `d=${d}: Pᵀg rel err ${maxRel(ptg, ptgRef)}`);
+  }
+});

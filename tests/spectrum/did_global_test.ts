@@ -37,7 +37,7 @@ async function logits(
   return Float32Array.from(sess.last.logits.data as Float32Array);
 }
 
-Deno.test("DID ΔW, global projection: θ0 + the sliced P z reproduces the DID graph's output", async () => {
+Deno.test("DID ΔW, global projection: θ0 + the sliced P z reproduces the DID graph's output (d = 16 and 4,096)", async () => {
   const src = `${ORACLE}/hf-generated/bert-seqcls`;
   const dir = mkdtempSync(join(tmpdir(), "idim-didg-model-"));
   const outDid = mkdtempSync(join(tmpdir(), "idim-didg-did-"));
@@ -48,33 +48,35 @@ Deno.test("DID ΔW, global projection: θ0 + the sliced P z reproduces the DID g
     convertSafetensors(`${src}/model.safetensors`, dir, config);
     const common = { batch: B, seq: S, numLabels: LABELS, seed: 3 };
     const optimizer = { type: "adam" as const, lr: 0 };
-    const d = 16;
-    exportGraphs(dir, outDid, {
-      ...common,
-      method: "did",
-      size: d,
-      projection: "global",
-      optimizer,
-    });
     exportGraphs(dir, outFull, { ...common, method: "full", optimizer });
-    const z = Float32Array.from({ length: d }, (_, i) => 0.05 * Math.sin(1 + i));
-    const didOut = await logits(outDid, (state) => state.z.set(z));
-    const update = didUpdate(config, LABELS, common.seed, "global");
-    assert.equal(update.method, "did");
-    if (update.method !== "did") return;
-    const pz = globalProjection(z, common.seed, update.total);
-    const fullOut = await logits(outFull, (state) => {
-      for (const [name, offset] of update.offsets) {
-        const w = state[`param/${name}`];
-        assert.ok(w, `full state has param/${name}`);
-        for (let i = 0; i < w.length; i++) w[i] += pz[offset + i];
-      }
-    });
     const base = await logits(outFull, () => {});
-    const moved = Math.max(...base.map((v, i) => Math.abs(v - didOut[i])));
-    assert.ok(moved > 1e-3, `z moves the output (by ${moved})`);
-    const diff = Math.max(...fullOut.map((v, i) => Math.abs(v - didOut[i])));
-    assert.ok(diff < 1e-5, `DID graph vs θ0 + ΔW: max |Δlogit| ${diff}`);
+    // d = 4,096: where the default's DID stops learning (pipeline.yaml); the graph is not why.
+    for (const d of [16, 4096]) {
+      exportGraphs(dir, outDid, {
+        ...common,
+        method: "did",
+        size: d,
+        projection: "global",
+        optimizer,
+      });
+      const z = Float32Array.from({ length: d }, (_, i) => 0.05 * Math.sin(1 + i));
+      const didOut = await logits(outDid, (state) => state.z.set(z));
+      const update = didUpdate(config, LABELS, common.seed, "global");
+      assert.equal(update.method, "did");
+      if (update.method !== "did") return;
+      const pz = globalProjection(z, common.seed, update.total);
+      const fullOut = await logits(outFull, (state) => {
+        for (const [name, offset] of update.offsets) {
+          const w = state[`param/${name}`];
+          assert.ok(w, `full state has param/${name}`);
+          for (let i = 0; i < w.length; i++) w[i] += pz[offset + i];
+        }
+      });
+      const moved = Math.max(...base.map((v, i) => Math.abs(v - didOut[i])));
+      assert.ok(moved > 1e-3, `d=${d}: z moves the output (by ${moved})`);
+      const diff = Math.max(...fullOut.map((v, i) => Math.abs(v - didOut[i])));
+      assert.ok(diff < 1e-5, `d=${d}: DID graph vs θ0 + ΔW: max |Δlogit| ${diff}`);
+    }
   } finally {
     for (const p of [dir, outDid, outFull]) rmSync(p, { recursive: true, force: true });
   }
