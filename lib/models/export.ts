@@ -24,16 +24,7 @@
  *
  * @module
  */
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  linkSync,
-  openSync,
-  renameSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { copyFileSync, existsSync, linkSync, writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import {
@@ -64,6 +55,7 @@ import { lora } from "./parameterize/lora.ts";
 import { said } from "./parameterize/said.ts";
 import { encoderParams, mlmHeadParams, numel } from "./params.ts";
 import { readWeightsIndex, WEIGHTS_BIN } from "./weights_file.ts";
+import { writeInitState } from "./init_state.ts";
 
 /** The label of an MLM slot that is not scored (SoftmaxCrossEntropyLoss `ignore_index`). */
 export const MLM_IGNORE_INDEX = -100;
@@ -242,48 +234,6 @@ function mlmScores(b: Built, vocabSize: number, o: ExportOptions): Record<string
     noGradReason: "ArgMax of the MLM logits (accuracy only)",
   });
   return { loss, correct: reduceSum(cast(equal(pred, labels), "float32")) };
-}
-
-function writeInitState(dir: string, trainables: Trainable[]): void {
-  const fd = openSync(join(dir, "init_state.bin.partial"), "w");
-  const tensors: Record<string, { shape: number[]; offset: number; length: number }> = {};
-  let pos = 0;
-  try {
-    for (const t of trainables) {
-      pos += (64 - (pos % 64)) % 64;
-      const bytes = new Uint8Array(t.init.buffer, t.init.byteOffset, t.init.byteLength);
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, pos + off);
-      tensors[t.name] = { shape: t.shape, offset: pos, length: bytes.length };
-      pos += bytes.length;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(join(dir, "init_state.bin.partial"), join(dir, "init_state.bin"));
-  writeFileSync(
-    join(dir, "init_state.json"),
-    JSON.stringify(
-      { format: "idim-state/1", dtype: "float32", file: "init_state.bin", tensors },
-      null,
-      1,
-    ),
-  );
-}
-
-/** Reads `init_state.bin` back: trainable name → float32 values. */
-export function readInitState(dir: string): Record<string, Float32Array> {
-  const meta = JSON.parse(Deno.readTextFileSync(join(dir, "init_state.json")));
-  const bin = Deno.readFileSync(join(dir, meta.file));
-  const out: Record<string, Float32Array> = {};
-  for (
-    const [name, e] of Object.entries(
-      meta.tensors as Record<string, { offset: number; length: number }>,
-    )
-  ) {
-    out[name] = new Float32Array(bin.slice(e.offset, e.offset + e.length).buffer);
-  }
-  return out;
 }
 
 /** Makes `<outDir>/weights.bin` the model's weights file: a hard link (a copy across devices). */

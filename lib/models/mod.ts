@@ -22,7 +22,8 @@ export {
   ROBERTA_LARGE_SHAPE,
   toHfConfig,
 } from "./config.ts";
-export { exportGraphs, type GraphMeta, readInitState } from "./export.ts";
+export { exportGraphs, type GraphMeta } from "./export.ts";
+export { readInitState } from "./init_state.ts";
 export { fastfoodApply, makeFastfood } from "./fastfood_params.ts";
 export { initWeights, modelParams } from "./init.ts";
 export { seqClsSpecs } from "./parameterize/common.ts";

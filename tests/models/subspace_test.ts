@@ -6,7 +6,8 @@ import * as ort from "onnxruntime-node";
 import { EvalSession, TrainSession } from "../../lib/onnx/session.ts";
 import type { EvalSpec, TrainSpec } from "../../lib/onnx/train.ts";
 import { readConfig } from "../../lib/models/config.ts";
-import { exportGraphs, type ExportOptions, readInitState } from "../../lib/models/export.ts";
+import { exportGraphs, type ExportOptions } from "../../lib/models/export.ts";
+import { readInitState } from "../../lib/models/init_state.ts";
 import {
   fastfoodApply,
   fastfoodTranspose,

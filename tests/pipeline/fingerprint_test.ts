@@ -140,6 +140,12 @@ Deno.test("the project's stages: training does not depend on the Hub client, the
   for (const folder of ["lib/hub/", "lib/report/", "lib/cluster/", "lib/threshold/"]) {
     assert.deepEqual(train.filter((f) => f.startsWith(folder)), [], `train reaches ${folder}`);
   }
+  // Training reads the exported graphs and their initial state, not the model builders.
+  for (
+    const builder of ["lib/models/export.ts", "lib/models/encoder.ts", "lib/models/fastfood.ts"]
+  ) {
+    assert.ok(!train.includes(builder), `train reaches ${builder}`);
+  }
   const threshold = closure("threshold.ts");
   assert.ok(threshold.includes("lib/report/student_t.ts"));
   assert.ok(!threshold.includes("lib/report/analysis.ts"), "a report-only edit re-keys thresholds");
