@@ -639,8 +639,9 @@ async function cmdRun(
   const replaced = summary.replaced > 0
     ? ` (${summary.replaced} forced: recomputed and replaced)`
     : "";
+  const reused = summary.reused > 0 ? `, reused ${summary.reused}` : "";
   print(
-    `ran ${summary.ran}${replaced}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
+    `ran ${summary.ran}${replaced}${reused}, cached ${summary.cached}, failed ${nFail}, skipped ${summary.skipped.length} in ${secs}s` +
       (summary.interrupted ? ` (interrupted by ${stopSignal ?? "SIGINT"})` : ""),
   );
   if (nFail > 0) {
@@ -754,7 +755,13 @@ function cmdShow(p: Parsed, opts: MainOptions, print: (t: string) => void): numb
   }
   if (inst.publish) print(`  publish: ${inst.publish}`);
   if (v?.ok) {
-    print(`  status:  committed ${v.manifest.created} (ran ${v.manifest.seconds}s)`);
+    const from = v.manifest.adoptedFrom;
+    print(
+      from
+        ? `  status:  committed ${v.manifest.created}, reusing ${from.key} (its inputs held the ` +
+          `same bytes; ran ${v.manifest.seconds}s then)`
+        : `  status:  committed ${v.manifest.created} (ran ${v.manifest.seconds}s)`,
+    );
     print(`  outputs:`);
     for (const [rel, f] of Object.entries(v.manifest.files)) {
       print(`    ${rel}  ${f.size} bytes  sha256 ${f.digest.slice(0, 16)}`);

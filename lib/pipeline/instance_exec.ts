@@ -12,7 +12,7 @@ import type { Instance } from "./dag.ts";
 import type { FailedInput, Json, StageContext, StageDefinition } from "./stage.ts";
 import { clearElapsed, trackElapsed } from "./elapsed.ts";
 import { StateCache, type StateEntry } from "./state.ts";
-import { Store } from "./store.ts";
+import { type AdoptedFrom, type Manifest, Store } from "./store.ts";
 
 /** What the parent writes to `work/<key>/spec.json` before submitting an instance. */
 export interface InstanceSpec {
@@ -41,6 +41,12 @@ export interface InstanceSpec {
    * topological order (the instance itself last): what `ctx.obtain(name)` runs when missing.
    */
   onDemand?: Record<string, InstanceSpec[]>;
+  /**
+   * The instance's earlier committed version with the same code and params (from the lock
+   * file), under another key because an input's key changed: if every input now holds the bytes
+   * it held then, that artifact is reused instead of recomputed (the early cut-off).
+   */
+  previous?: AdoptedFrom;
 }
 
 /**
@@ -51,8 +57,14 @@ export function instanceSpec(
   inst: Instance,
   device: string,
   projectRoot: string,
-  opts: { force?: boolean; failedInputs?: Record<string, FailedInput> } = {},
+  opts: {
+    force?: boolean;
+    failedInputs?: Record<string, FailedInput>;
+    /** The earlier version of an instance that may be reused (see `InstanceSpec.previous`). */
+    previous?: (inst: Instance) => AdoptedFrom | undefined;
+  } = {},
 ): InstanceSpec {
+  const previous = opts.previous?.(inst);
   const spec: InstanceSpec = {
     v: 1,
     key: inst.key,
@@ -70,13 +82,16 @@ export function instanceSpec(
     ...(opts.failedInputs && Object.keys(opts.failedInputs).length > 0
       ? { failedInputs: opts.failedInputs }
       : {}),
+    ...(previous ? { previous } : {}),
   };
   const onDemand = Object.entries(inst.onDemand);
   if (onDemand.length > 0) {
     spec.onDemand = Object.fromEntries(
       onDemand.map(([name, target]) => [
         name,
-        upstreamClosure(target).map((i) => instanceSpec(i, device, projectRoot)),
+        upstreamClosure(target).map((i) =>
+          instanceSpec(i, device, projectRoot, { previous: opts.previous })
+        ),
       ]),
     );
   }
@@ -108,6 +123,8 @@ export interface InstanceResult {
   forced?: boolean;
   /** Seconds over every attempt of this key (resumed attempts add up), when known. */
   totalSeconds?: number;
+  /** The key of the earlier computation reused instead of running (`InstanceSpec.previous`). */
+  adopted?: string;
 }
 
 /** Callbacks for progress and log lines. */
@@ -193,6 +210,17 @@ export async function executeInstance(
   if (committed && !spec.force) {
     log(`${spec.id}: already committed by an earlier attempt`);
     return finish({ ok: true, alreadyDone: true });
+  }
+  const reusable = spec.force ? undefined : reusableVersion(store, spec, state);
+  if (reusable) {
+    store.adopt(key, reusable, spec.previous!.inputs);
+    log(
+      `=== ${spec.id} key ${key}: reused ${reusable.key} (same code and params; every input ` +
+        `holds the bytes it held for it), not recomputed`,
+    );
+    removeTree(path.join(work, "scratch"));
+    clearElapsed(work);
+    return finish({ ok: true, adopted: reusable.key });
   }
   // Attempt folders of dead attempts are discarded; scratch/ is kept for resumption.
   for (const e of Deno.readDirSync(work)) {
@@ -285,6 +313,38 @@ export async function executeInstance(
     removeTree(outDir);
     return finish({ ok: false, error: err.message.split("\n")[0] });
   }
+}
+
+/** True when two artifacts hold the same files with the same bytes. */
+function sameFiles(a: Manifest, b: Manifest): boolean {
+  const names = Object.keys(a.files);
+  return names.length === Object.keys(b.files).length &&
+    names.every((n) => a.files[n].digest === b.files[n]?.digest);
+}
+
+/**
+ * The earlier version of `spec` to reuse, or undefined: it is committed and intact, complete
+ * (no missing inputs), and each input of `spec` holds the same bytes as the input it was made
+ * from. Instances that obtain on-demand inputs always run (what they obtain reuses in turn).
+ */
+function reusableVersion(
+  store: Store,
+  spec: InstanceSpec,
+  state: StateCache,
+): Manifest | undefined {
+  const prev = spec.previous;
+  if (!prev || spec.onDemand || Object.keys(spec.failedInputs ?? {}).length > 0) return undefined;
+  const names = Object.keys(spec.inputs);
+  if (names.length !== Object.keys(prev.inputs).length) return undefined;
+  for (const n of names) {
+    const was = prev.inputs[n], now = spec.inputs[n].key;
+    if (was === undefined) return undefined;
+    if (was === now) continue;
+    const a = store.readManifest(was), b = store.readManifest(now);
+    if (!a || !b || a.missingInputs || b.missingInputs || !sameFiles(a, b)) return undefined;
+  }
+  const v = store.verify(prev.key, state);
+  return v.ok && !v.manifest.missingInputs ? v.manifest : undefined;
 }
 
 /**

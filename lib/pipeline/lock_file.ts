@@ -10,7 +10,7 @@ import { canonicalJson } from "../hash/mod.ts";
 import type { Instance } from "./dag.ts";
 import { writeFileAtomic } from "./fsutil.ts";
 import type { Json } from "./stage.ts";
-import type { ManifestFile } from "./store.ts";
+import type { AdoptedFrom, ManifestFile } from "./store.ts";
 
 /** One instance's record. */
 export interface LockEntry {
@@ -250,4 +250,24 @@ export function lockByKind(lock: LockData): Map<string, [string, LockEntry][]> {
     m.set(e.kind, list);
   }
   return m;
+}
+
+/**
+ * The earlier version of `inst` its run may reuse (the early cut-off): its lock entry under
+ * another key with the same code, the same params and the same input names. Whether the inputs
+ * still hold the same bytes is checked when it runs, once they are committed.
+ */
+export function reusableEntry(
+  inst: Instance,
+  entry: LockEntry | undefined,
+): AdoptedFrom | undefined {
+  if (!entry || entry.key === inst.key || entry.code !== inst.code) return undefined;
+  if (canonicalJson(entry.params) !== inst.paramsJson) return undefined;
+  const names = Object.keys(inst.inputs);
+  if (names.length !== Object.keys(entry.inputs).length) return undefined;
+  if (!names.every((n) => entry.inputs[n] !== undefined)) return undefined;
+  return {
+    key: entry.key,
+    inputs: Object.fromEntries(names.map((n) => [n, entry.inputs[n].key])),
+  };
 }

@@ -100,18 +100,20 @@ export class ProgressReporter implements Reporter {
 
   finished(
     inst: Instance,
-    outcome: "done" | "failed" | "skipped",
+    outcome: "done" | "reused" | "failed" | "skipped",
     seconds: number,
-    error?: string,
+    detail?: string,
   ): void {
     this.#running.delete(inst);
     this.#finished += 1;
-    if (outcome !== "done") this.#failed += 1;
+    if (outcome === "failed" || outcome === "skipped") this.#failed += 1;
     const what = outcome === "done"
       ? `done ${inst.id} ${fmtSeconds(seconds)}`
+      : outcome === "reused"
+      ? `reused ${inst.id}: inputs unchanged in content, artifact of ${detail?.slice(0, 12)}…`
       : outcome === "failed"
-      ? `FAILED ${inst.id} ${fmtSeconds(seconds)}: ${error ?? ""}`
-      : `skipped ${inst.id}: ${error ?? ""}`;
+      ? `FAILED ${inst.id} ${fmtSeconds(seconds)}: ${detail ?? ""}`
+      : `skipped ${inst.id}: ${detail ?? ""}`;
     this.#line(`${this.#counter()} ${what}`);
   }
 

@@ -19,6 +19,7 @@ import {
   type LockEntry,
   previousEntry,
   readLock,
+  reusableEntry,
   staleReasons,
   writeLock,
 } from "./lock_file.ts";
@@ -73,11 +74,12 @@ export interface Reporter {
   started(inst: Instance): void;
   progress(inst: Instance, done: number, total: number, note?: string): void;
   log(inst: Instance, line: string): void;
+  /** `detail`: the error of a failure or skip, the reused key of `reused`. */
   finished(
     inst: Instance,
-    outcome: "done" | "failed" | "skipped",
+    outcome: "done" | "reused" | "failed" | "skipped",
     seconds: number,
-    error?: string,
+    detail?: string,
   ): void;
   message(text: string): void;
   end(): void;
@@ -96,6 +98,11 @@ export interface RunSummary {
   ran: number;
   /** Of `ran`: committed artifacts recomputed and replaced because of `--force`. */
   replaced: number;
+  /**
+   * Not in `ran`: instances that reused their earlier version's artifact because every input
+   * came out byte for byte the same (the early cut-off).
+   */
+  reused: number;
   failed: Failure[];
   skipped: Instance[];
   interrupted: boolean;
@@ -128,9 +135,13 @@ export function evaluate(opts: EvaluateOptions): Verdict[] {
     planned ??= new Set(opts.dag.byId.keys());
     const prev = previousEntry(inst, lock, byKind, planned);
     const base = staleReasons(inst, prev);
-    return base.length === 0
-      ? extra
-      : [...base, ...extra.filter((r) => !r.startsWith("output missing"))];
+    if (base.length === 0) return extra;
+    const mayReuse = Object.keys(inst.onDemand).length === 0 && reusableEntry(inst, prev);
+    return [
+      ...base,
+      ...(mayReuse ? ["reused instead if its inputs come out byte for byte the same"] : []),
+      ...extra.filter((r) => !r.startsWith("output missing")),
+    ];
   };
   const storeExists = opts.store.exists();
   const willRun = new Set<Instance>();
@@ -198,6 +209,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     cached: 0,
     ran: 0,
     replaced: 0,
+    reused: 0,
     failed: [],
     skipped: [],
     interrupted: false,
@@ -218,6 +230,9 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
   };
   const toRun: Instance[] = [];
   const forced = new Set(opts.verdicts.filter((v) => v.forced).map((v) => v.inst));
+  let lockNow: LockData | undefined;
+  const previous = (inst: Instance) =>
+    reusableEntry(inst, (lockNow ??= readLock(opts.lockFile, opts.warn)).get(inst.id));
   for (const v of opts.verdicts) {
     if (v.action === "cached" && v.manifest) {
       manifests.set(v.inst, v.manifest);
@@ -277,6 +292,7 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
     const spec = instanceSpec(inst, opts.device, opts.projectRoot, {
       force: forced.has(inst),
       failedInputs: failedInputsOf(inst),
+      previous,
     });
     const p = (async () => {
       let outcome;
@@ -305,12 +321,14 @@ export async function execute(opts: ExecuteOptions): Promise<RunSummary> {
       if (outcome.ok && m) {
         manifests.set(inst, m);
         done.add(inst);
-        summary.ran += 1;
+        if (outcome.adopted) summary.reused += 1;
+        else summary.ran += 1;
         if (outcome.forced) summary.replaced += 1;
         removeTree(store.workDir(inst.key));
         publish(inst, m);
         if (outcome.forced) reporter.message(`${inst.id}: recomputed (--force); artifact replaced`);
-        reporter.finished(inst, "done", outcome.seconds);
+        if (outcome.adopted) reporter.finished(inst, "reused", outcome.seconds, outcome.adopted);
+        else reporter.finished(inst, "done", outcome.seconds);
       } else {
         failed.add(inst);
         const error = outcome.ok ? "no artifact was committed" : outcome.error ?? "failed";

@@ -50,6 +50,18 @@ export interface Manifest {
    * artifact is partial, and the runner redoes it once such an input is retried or committed.
    */
   missingInputs?: Record<string, string>;
+  /**
+   * Set when the artifact was not computed but reused: the earlier version of the instance
+   * (same code, same params) whose inputs held the same bytes. Its files, seconds and the keys
+   * written inside them are that computation's; `gc` keeps it and its inputs while this lives.
+   */
+  adoptedFrom?: AdoptedFrom;
+}
+
+/** The computation an adopted artifact reuses: its key and its inputs' keys. */
+export interface AdoptedFrom {
+  key: string;
+  inputs: Record<string, string>;
 }
 
 /** Result of checking an artifact's blobs. */
@@ -287,6 +299,26 @@ export class Store {
   }
 
   /**
+   * Commits `key` as the artifact `from` already is (no file is copied: the manifest names the
+   * same blobs), recording where it came from. The early cut-off: an instance whose inputs came
+   * out byte for byte as they were for its earlier, identical version reuses that version.
+   */
+  adopt(key: string, from: Manifest, previousInputs: Record<string, string>): Manifest {
+    const manifest: Manifest = {
+      v: 1,
+      key,
+      id: from.id,
+      kind: from.kind,
+      files: from.files,
+      created: new Date().toISOString(),
+      seconds: from.seconds,
+      adoptedFrom: { key: from.key, inputs: previousInputs },
+    };
+    writeFileAtomic(this.manifestPath(key), JSON.stringify(manifest, null, 1) + "\n", this.tmp);
+    return manifest;
+  }
+
+  /**
    * Materialises an artifact as a read-only folder of hardlinks (`views/<key>`), verifying its
    * blobs first. Returns the folder; throws when the artifact is missing or corrupt.
    */
@@ -386,11 +418,32 @@ export class Store {
   }
 
   /**
+   * `keys` and, for each adopted artifact among them, the computation it reuses and that
+   * computation's inputs (their keys are written inside the reused files), transitively.
+   */
+  #withAdoptedSources(keys: Set<string>): Set<string> {
+    const out = new Set(keys);
+    const stack = [...keys];
+    while (stack.length > 0) {
+      const from = this.readManifest(stack.pop()!)?.adoptedFrom;
+      if (!from) continue;
+      for (const k of [from.key, ...Object.values(from.inputs)]) {
+        if (!out.has(k)) {
+          out.add(k);
+          stack.push(k);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Deletes artifacts whose keys are not in `live`, then blobs no remaining artifact references,
    * plus stale views, work folders and logs. With `dryRun`, only counts.
    */
-  gc(live: Set<string>, state: StateCache, dryRun = false): GcReport {
+  gc(liveKeys: Set<string>, state: StateCache, dryRun = false): GcReport {
     const report: GcReport = { artifacts: 0, blobs: 0, bytes: 0, workDirs: 0 };
+    const live = this.#withAdoptedSources(liveKeys);
     const keep = new Set<string>();
     for (const key of this.listArtifacts()) {
       const m = live.has(key) ? this.readManifest(key) : undefined;

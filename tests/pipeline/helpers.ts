@@ -156,6 +156,13 @@ export function ranIds(out: string): Set<string> {
   return ids;
 }
 
+/** The ids a run reports as reused (the early cut-off: not recomputed). */
+export function reusedIds(out: string): Set<string> {
+  const ids = new Set<string>();
+  for (const m of out.matchAll(/^\[\s*\d+\/\d+\] reused (.+): inputs unchanged/gm)) ids.add(m[1]);
+  return ids;
+}
+
 /** Checks the whole store: every blob's content matches its name, every manifest's blobs exist. */
 export function verifyStore(storeDir: string): { artifacts: number; blobs: number } {
   const sha = (f: string) => createHash("sha256").update(Deno.readFileSync(f)).digest("hex");
