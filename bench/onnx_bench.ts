@@ -3,11 +3,12 @@
  * backward + AdamW in one session.run) and by PyTorch 2.13 (the CPU wheel, MKL + oneDNN, in a
  * venv `bench/torch/venv.ts` creates; same architecture, same thread count), measured side by
  * side in one run. Shapes: 2 and 4 layers at batch 32, sequence 64, hidden 256, 4 heads,
- * intermediate 1024 (all threads), and the embedded default's model (vocab 4,096, hidden 64,
- * 2 heads, intermediate 256, 2 layers, batch 32 × 64, 1 thread) under each of its methods as
- * the pipeline trains them: full fine-tuning, DID with one global projection (d = 1,024) and
- * LoRA (r = 8 on word_embeddings, query and value), each against the same method in PyTorch
- * (bench/torch/bert_step.py). Also: achieved GFLOP/s against a MatMul peak measured in the same
+ * intermediate 1024 (all threads), and the embedded default's model under each of its methods
+ * as the pipeline trains them, read from pipeline.yaml through the planner (`default_graphs.ts`;
+ * today vocab 4,096, hidden 64, 2 heads, intermediate 256, 2 layers, 5 labels, batch 32 × 32,
+ * 1 thread): full fine-tuning, DID at its largest d with its projection (global, d = 1,024) and
+ * LoRA at its largest r on its targets (r = 8 on word_embeddings, query and value), each against
+ * the same method in PyTorch (bench/torch/bert_step.py). Also: achieved GFLOP/s against a MatMul peak measured in the same
  * run, for the whole step and for ORT's MatMul kernels inside it, ORT's per-op-type profile of
  * idim's step (a separate profiled session), and the Walsh–Hadamard transform at L = 2^20.
  *
@@ -43,6 +44,7 @@ import {
 import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/mod.ts";
 import { torchEnv, torchPython } from "./torch/venv.ts";
 import { countNodes } from "./onnx_nodes.ts";
+import { type DefaultGraphs, defaultGraphs } from "./default_graphs.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
@@ -80,29 +82,18 @@ function config(layers: number): BenchConfig {
   };
 }
 
-/** The pipeline's default model (pipeline.yaml tiny-bert) under full fine-tuning. */
-const DEFAULT_SHAPE: BenchConfig = {
-  vocab: 4096,
-  hidden: 64,
-  heads: 2,
-  intermediate: 256,
-  layers: 2,
-  maxPos: 64,
-  classes: 2,
-  eps: 1e-12,
-  batch: 32,
-  seq: 64,
-};
+/** The embedded default's graphs, planned from pipeline.yaml (`default_graphs.ts`). */
+const DEFAULT = defaultGraphs();
+/** The default's model at its batch and sequence length, as its runs train it. */
+const DEFAULT_SHAPE: BenchConfig = { ...DEFAULT.shape, eps: 1e-12 };
 
 /**
  * How a row trains: `full` (the classifier graph, every parameter, AdamW) or, at the default's
- * shape, the pipeline's own exported graphs (`lib/models` exportGraphs, as the train stages run
- * them: AdamW, clipping at norm 1, the linear warm-up/decay schedule) for full fine-tuning, DID
- * with one global projection at the default's largest d, and LoRA at its largest r on its targets.
+ * shape, the pipeline's own exported graphs (`lib/models` exportGraphs, with the settings the
+ * pipeline plans: AdamW, clipping, the linear warm-up/decay schedule) for full fine-tuning, DID
+ * at the default's largest d and LoRA at its largest r on its targets.
  */
-type Method =
-  | { kind: "full" }
-  | { kind: "export"; method: "full" | "did" | "lora"; size?: number; weightDecay: number };
+type Method = { kind: "full" } | { kind: "export"; graphs: DefaultGraphs };
 
 /** One bench row: a shape, its thread count (undefined: all threads) and its method. */
 interface RowSpec {
@@ -112,32 +103,15 @@ interface RowSpec {
   method: Method;
 }
 
-/** The default's LoRA (pipeline.yaml `lora`): α and targets. */
-const DEFAULT_LORA = { alpha: 16, targets: ["word_embeddings", "query", "value"] };
-/** The default's optimizer around every method (pipeline.yaml `train`): clip and schedule. */
-const DEFAULT_TRAIN = { clipNorm: 1, warmupSteps: 19, totalSteps: 320 };
-
 const ROWS: RowSpec[] = [
   { name: "L2-H256", config: config(2), method: { kind: "full" } },
   { name: "L4-H256", config: config(4), method: { kind: "full" } },
-  {
-    name: "default-full",
+  ...(["full", "did", "lora"] as const).map((m) => ({
+    name: `default-${m}`,
     config: DEFAULT_SHAPE,
     threads: 1,
-    method: { kind: "export", method: "full", weightDecay: 0.01 },
-  },
-  {
-    name: "default-did",
-    config: DEFAULT_SHAPE,
-    threads: 1,
-    method: { kind: "export", method: "did", size: 1024, weightDecay: 0 },
-  },
-  {
-    name: "default-lora",
-    config: DEFAULT_SHAPE,
-    threads: 1,
-    method: { kind: "export", method: "lora", size: 8, weightDecay: 0 },
-  },
+    method: { kind: "export" as const, graphs: DEFAULT[m] },
+  })),
 ];
 
 /** Matrix-multiply FLOPs of one training step (backward ≈ 2 × forward). */
@@ -167,9 +141,13 @@ function benchBatch(c: BenchConfig, names: string[]): Record<string, ort.Tensor>
     input_ids: new ort.Tensor("int64", ids, [B, S]),
     attention_mask: new ort.Tensor("int64", new BigInt64Array(B * S).fill(1n), [B, S]),
     token_type_ids: new ort.Tensor("int64", new BigInt64Array(B * S), [B, S]),
-    labels: new ort.Tensor("int64", BigInt64Array.from({ length: B }, (_, i) => BigInt(i % 2)), [
-      B,
-    ]),
+    labels: new ort.Tensor(
+      "int64",
+      BigInt64Array.from({ length: B }, (_, i) => BigInt(i % c.classes)),
+      [
+        B,
+      ],
+    ),
   };
   return Object.fromEntries(names.map((n) => [n, all[n]]));
 }
@@ -219,7 +197,7 @@ async function fullSession(c: BenchConfig, threads: number, profile?: string) {
  */
 async function exportedSession(
   c: BenchConfig,
-  m: Extract<Method, { kind: "export" }>,
+  m: DefaultGraphs,
   threads: number,
   profile?: string,
 ): Promise<IdimSession> {
@@ -238,15 +216,15 @@ async function exportedSession(
       seq: c.seq,
       numLabels: c.classes,
       seed: 0,
-      projection: "global",
-      loraAlpha: DEFAULT_LORA.alpha,
-      loraTargets: DEFAULT_LORA.targets,
+      projection: m.projection,
+      loraAlpha: m.loraAlpha,
+      loraTargets: m.loraTargets,
       optimizer: {
         type: "adamw",
         lr: 1e-3,
         weightDecay: m.weightDecay,
-        clipNorm: DEFAULT_TRAIN.clipNorm,
-        schedule: { warmupSteps: DEFAULT_TRAIN.warmupSteps, totalSteps: DEFAULT_TRAIN.totalSteps },
+        clipNorm: m.clipNorm,
+        schedule: { warmupSteps: m.warmupSteps, totalSteps: m.totalSteps },
       },
       modelName: `bench-${m.method}`,
     });
@@ -272,7 +250,7 @@ async function exportedSession(
 function idimSession(r: RowSpec, threads: number, profile?: string): Promise<IdimSession> {
   return r.method.kind === "full"
     ? fullSession(r.config, threads, profile)
-    : exportedSession(r.config, r.method, threads, profile);
+    : exportedSession(r.config, r.method.graphs, threads, profile);
 }
 
 /** ORT's per-op-type profile of `steps` idim steps (after `warmup` steps) of row `r`. */
@@ -351,15 +329,14 @@ async function whtTime(bits: number, threads: number): Promise<number> {
 function torchMethod(r: RowSpec): Record<string, unknown> {
   const m = r.method;
   if (m.kind === "full") return { method: "full", weight_decay: 0.01 };
+  const g = m.graphs;
   return {
-    method: m.method,
-    weight_decay: m.weightDecay,
-    clip_norm: DEFAULT_TRAIN.clipNorm,
-    schedule: [DEFAULT_TRAIN.warmupSteps, DEFAULT_TRAIN.totalSteps],
-    ...(m.method === "did" ? { d: m.size } : {}),
-    ...(m.method === "lora"
-      ? { r: m.size, alpha: DEFAULT_LORA.alpha, lora_targets: DEFAULT_LORA.targets }
-      : {}),
+    method: g.method,
+    weight_decay: g.weightDecay,
+    clip_norm: g.clipNorm,
+    schedule: [g.warmupSteps, g.totalSteps],
+    ...(g.method === "did" ? { d: g.size } : {}),
+    ...(g.method === "lora" ? { r: g.size, alpha: g.loraAlpha, lora_targets: g.loraTargets } : {}),
   };
 }
 
@@ -450,7 +427,7 @@ export async function main(args: string[] = Deno.args): Promise<Record<string, u
     const th = spec.threads ?? threads;
     const peak = await peakOf(th);
     // GFLOP/s only where every parameter trains (stepFlops counts the full step's MatMuls).
-    const trainsAll = spec.method.kind === "full" || spec.method.method === "full";
+    const trainsAll = spec.method.kind === "full" || spec.method.graphs.method === "full";
     const flops = trainsAll ? stepFlops(c) : undefined;
     const idim = await idimSession(spec, th);
     await idim.run(idimWarmup);
