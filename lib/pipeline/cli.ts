@@ -29,6 +29,7 @@ import { readOnlyRun } from "./read_only_run.ts";
 import { acquireRunLock } from "./run_lock.ts";
 import { evaluate, execute, logTail, type RunSummary, type Verdict } from "./runner.ts";
 import {
+  isKeyPrefix,
   selectInstances,
   withDownstream,
   withUpstream,
@@ -731,7 +732,14 @@ function cmdShow(p: Parsed, opts: MainOptions, print: (t: string) => void): numb
     throw new PipelineError(`show: expected one instance id or pattern`);
   }
   const { dag, store } = load(p, opts);
-  const hits = selectInstances(dag, p.positional);
+  const wanted = p.positional[0];
+  const reusing = isKeyPrefix(wanted) && !dag.instances.some((i) => i.key.startsWith(wanted))
+    ? dag.instances.filter((i) => store.readManifest(i.key)?.adoptedFrom?.key.startsWith(wanted))
+    : [];
+  if (reusing.length > 0) {
+    print(`${wanted}: an earlier computation whose artifact is reused by:`);
+  }
+  const hits = reusing.length > 0 ? reusing : selectInstances(dag, p.positional);
   if (hits.length !== 1) {
     throw new PipelineError(
       `show: "${p.positional[0]}" matches ${hits.length} instances: ${

@@ -1,6 +1,6 @@
 /**
- * Selectors pick instances on the command line: an exact id (as printed; tried first), a stage
- * kind (`train-lora`), or a pattern matching scalar params or the fields of the printed id by
+ * Selectors pick instances on the command line: an exact id (as printed; tried first), a key or
+ * its first 8+ hex digits, a stage kind (`train-lora`), or a pattern matching scalar params or the fields of the printed id by
  * string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`, `lr-search{lrs=2}`).
  *
  * @module
@@ -14,6 +14,11 @@ export interface Selector {
   kind: string;
   /** Param name → expected string value. */
   where: Map<string, string>;
+}
+
+/** True for an instance key or its first 8 or more hex digits (as `show` and logs print them). */
+export function isKeyPrefix(text: string): boolean {
+  return /^[0-9a-f]{8,64}$/.test(text);
 }
 
 /** Parses one selector; throws PipelineError on bad syntax. */
@@ -75,6 +80,14 @@ export function selectInstances(dag: Dag, texts: string[]): Instance[] {
     const exact = dag.byId.get(text);
     if (exact) {
       out.add(exact);
+      continue;
+    }
+    if (isKeyPrefix(text)) {
+      const byKey = dag.instances.filter((i) => i.key.startsWith(text));
+      if (byKey.length === 0) {
+        throw new PipelineError(`selector "${text}": no planned instance has a key starting so`);
+      }
+      for (const i of byKey) out.add(i);
       continue;
     }
     const sel = parseSelector(text);

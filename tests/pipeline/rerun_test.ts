@@ -127,6 +127,19 @@ Deno.test("early cut-off keeps provenance: show names the reused computation, gc
     assert.equal((await p.cli("run")).code, 0);
     const shown = await p.cli("show", T(0.1));
     assert.match(shown.out, new RegExp(`reusing ${oldKey} \\(its inputs held the same bytes`));
+    const newKey = shown.out.match(/key:\s+([0-9a-f]{64})/)![1];
+    // Keys select too: the live one (as show and logs print it, 12 digits), and the reused one
+    // (written inside the files, e.g. runs.csv) names the instance that reuses it.
+    const byKey = await p.cli("show", newKey.slice(0, 12));
+    assert.equal(byKey.code, 0, byKey.err);
+    assert.match(byKey.out, new RegExp(`^${escape(T(0.1))}$`, "m"));
+    const byOld = await p.cli("show", oldKey);
+    assert.equal(byOld.code, 0, byOld.err);
+    assert.match(
+      byOld.out,
+      new RegExp(`^${oldKey}: an earlier computation whose artifact is reused`),
+    );
+    assert.match(byOld.out, new RegExp(`^${escape(T(0.1))}$`, "m"));
     assert.equal((await p.cli("gc")).code, 0);
     assert.ok(
       Deno.statSync(path.join(p.store, "artifacts", `${oldKey}.json`)).isFile,
