@@ -18,8 +18,8 @@
  * idim and torch run in alternating rounds (steps per round each) so both see the same load;
  * medians and minimums of all step times are reported. Both are warmed up first (idim once,
  * 40 steps; torch 10 steps in each round's process): until V8 has collected a few generations
- * of a step's output buffers, every step's outputs land in fresh pages (at the default's shape,
- * full fine-tuning: ~1,090 page faults and ~17 ms a step on these VMs), which is start-up, not
+ * of a step's output buffers, every step's outputs land in fresh pages (at the default's earlier
+ * 32 × 64 shape, full fine-tuning: ~1,090 page faults and ~17 ms a step on these VMs), which is start-up, not
  * the step a 320-step run spends its time in.
  *
  * Writes bench/results/onnx.json. glibc's malloc thresholds matter for ORT's fresh output
