@@ -4,6 +4,9 @@
  * A failed instance does not stop independent branches; its dependents are skipped, except
  * those whose stage tolerates that input (`tolerates`): they run without it, and their artifact
  * records it as missing (partial), to be redone once the input is retried or committed.
+ * An instance that must run only because an input's key changed is handed its earlier version
+ * (the lock file's entry with the same code and params), which it reuses where it runs when every
+ * input holds the same bytes as then (the early cut-off, `instance_exec.ts`).
  *
  * @module
  */
