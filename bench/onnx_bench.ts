@@ -44,22 +44,14 @@ import {
 import { formatProfile, type ProfileSummary, summarizeProfile } from "../lib/onnx/mod.ts";
 import { torchEnv, torchPython } from "./torch/venv.ts";
 import { countNodes } from "./onnx_nodes.ts";
-import { type DefaultGraphs, defaultGraphs } from "./default_graphs.ts";
+import { type DefaultGraphs, defaultGraphs, type DefaultShape } from "./default_graphs.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "33554432", MALLOC_TRIM_THRESHOLD_: "17179869184" };
 
-interface BenchConfig {
-  vocab: number;
-  hidden: number;
-  heads: number;
-  intermediate: number;
-  layers: number;
-  maxPos: number;
-  classes: number;
+/** A bench shape: a BERT-style classifier at a batch and sequence length. */
+interface BenchConfig extends DefaultShape {
   eps: number;
-  batch: number;
-  seq: number;
 }
 
 /** The lib/models config of a bench shape. */
