@@ -10,18 +10,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Json } from "../lib/hash/mod.ts";
+import type { SmallBertShape } from "../lib/models/mod.ts";
 import { idimPlanner } from "../lib/plan/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The model's shape, as the default pretrains it. */
-export interface DefaultShape {
-  vocab: number;
-  hidden: number;
-  heads: number;
-  intermediate: number;
-  layers: number;
-  maxPos: number;
+/** The model's shape, as the default pretrains it, with its task's labels, batch and length. */
+export interface DefaultShape extends Omit<SmallBertShape, "labels" | "eps"> {
   classes: number;
   batch: number;
   seq: number;

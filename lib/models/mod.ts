@@ -5,7 +5,12 @@
  *
  * @module
  */
-export { classifierGraph, initClassifier, smallBertConfig } from "./classifier_graph.ts";
+export {
+  classifierGraph,
+  initClassifier,
+  smallBertConfig,
+  type SmallBertShape,
+} from "./classifier_graph.ts";
 export {
   formatCount,
   KNOWN_SHAPES,

@@ -325,7 +325,7 @@ function sameFiles(a: Manifest, b: Manifest): boolean {
 /**
  * The earlier version of `spec` to reuse, or undefined: it is committed and intact, complete
  * (no missing inputs), and each input of `spec` holds the same bytes as the input it was made
- * from. Instances that obtain on-demand inputs always run (what they obtain reuses in turn).
+ * from. `spec.previous` names the same inputs as `spec` (`reusableEntry` in the lock file).
  */
 function reusableVersion(
   store: Store,
@@ -333,12 +333,9 @@ function reusableVersion(
   state: StateCache,
 ): Manifest | undefined {
   const prev = spec.previous;
-  if (!prev || spec.onDemand || Object.keys(spec.failedInputs ?? {}).length > 0) return undefined;
-  const names = Object.keys(spec.inputs);
-  if (names.length !== Object.keys(prev.inputs).length) return undefined;
-  for (const n of names) {
-    const was = prev.inputs[n], now = spec.inputs[n].key;
-    if (was === undefined) return undefined;
+  if (!prev || Object.keys(spec.failedInputs ?? {}).length > 0) return undefined;
+  for (const [n, { key: now }] of Object.entries(spec.inputs)) {
+    const was = prev.inputs[n];
     if (was === now) continue;
     const a = store.readManifest(was), b = store.readManifest(now);
     if (!a || !b || a.missingInputs || b.missingInputs || !sameFiles(a, b)) return undefined;

@@ -255,13 +255,16 @@ export function lockByKind(lock: LockData): Map<string, [string, LockEntry][]> {
 /**
  * The earlier version of `inst` its run may reuse (the early cut-off): its lock entry under
  * another key with the same code, the same params and the same input names. Whether the inputs
- * still hold the same bytes is checked when it runs, once they are committed.
+ * still hold the same bytes is checked when it runs, once they are committed. None for an
+ * instance that obtains on-demand inputs: what it obtained is not recorded, so it always runs
+ * (the runs it obtains reuse in turn).
  */
 export function reusableEntry(
   inst: Instance,
   entry: LockEntry | undefined,
 ): AdoptedFrom | undefined {
   if (!entry || entry.key === inst.key || entry.code !== inst.code) return undefined;
+  if (Object.keys(inst.onDemand).length > 0) return undefined;
   if (canonicalJson(entry.params) !== inst.paramsJson) return undefined;
   const names = Object.keys(inst.inputs);
   if (names.length !== Object.keys(entry.inputs).length) return undefined;

@@ -139,7 +139,7 @@ export function evaluate(opts: EvaluateOptions): Verdict[] {
     const prev = previousEntry(inst, lock, byKind, planned);
     const base = staleReasons(inst, prev);
     if (base.length === 0) return extra;
-    const mayReuse = Object.keys(inst.onDemand).length === 0 && reusableEntry(inst, prev);
+    const mayReuse = reusableEntry(inst, prev) !== undefined;
     return [
       ...base,
       ...(mayReuse ? ["reused instead if its inputs come out byte for byte the same"] : []),

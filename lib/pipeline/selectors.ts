@@ -1,7 +1,8 @@
 /**
  * Selectors pick instances on the command line: an exact id (as printed; tried first), a key or
- * its first 8+ hex digits, a stage kind (`train-lora`), or a pattern matching scalar params or the fields of the printed id by
- * string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`, `lr-search{lrs=2}`).
+ * its first 8+ hex digits, a stage kind (`train-lora`), or a pattern matching scalar params or the
+ * fields of the printed id by string equality (`train-lora{task=mrpc,r=16}`, `*{seed=0}`,
+ * `lr-search{lrs=2}`).
  *
  * @module
  */

@@ -294,8 +294,13 @@ export class Store {
         ? { missingInputs: meta.missingInputs }
         : {}),
     };
-    writeFileAtomic(this.manifestPath(key), JSON.stringify(manifest, null, 1) + "\n", this.tmp);
-    return manifest;
+    return this.#writeManifest(manifest);
+  }
+
+  /** Writes a manifest into place atomically: its rename is the commit point. */
+  #writeManifest(m: Manifest): Manifest {
+    writeFileAtomic(this.manifestPath(m.key), JSON.stringify(m, null, 1) + "\n", this.tmp);
+    return m;
   }
 
   /**
@@ -304,7 +309,7 @@ export class Store {
    * out byte for byte as they were for its earlier, identical version reuses that version.
    */
   adopt(key: string, from: Manifest, previousInputs: Record<string, string>): Manifest {
-    const manifest: Manifest = {
+    return this.#writeManifest({
       v: 1,
       key,
       id: from.id,
@@ -313,9 +318,7 @@ export class Store {
       created: new Date().toISOString(),
       seconds: from.seconds,
       adoptedFrom: { key: from.key, inputs: previousInputs },
-    };
-    writeFileAtomic(this.manifestPath(key), JSON.stringify(manifest, null, 1) + "\n", this.tmp);
-    return manifest;
+    });
   }
 
   /**

@@ -8,11 +8,7 @@
 import type * as WriteReport from "./write_report.ts";
 import type * as SpectrumSection from "./spectrum_section.ts";
 
-/**
- * Builds and writes the report (`write_report.ts`). Imported on first call: the report's
- * libraries (arquero, Vega) are loaded only by the process that writes a report, not by every
- * instance process that loads the stage registry.
- */
+/** Builds and writes the report (`write_report.ts`, imported on first call). */
 export async function writeReport(
   ...args: Parameters<typeof WriteReport.writeReport>
 ): ReturnType<typeof WriteReport.writeReport> {
